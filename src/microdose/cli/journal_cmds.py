@@ -1,0 +1,247 @@
+"""Journal commands: init, dose, checkin, journal, status, history, export, delete, db."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from microdose.cli.measure_cmds import DateOpt, JsonOpt, parse_day
+from microdose.cli.output import emit, print_json, state, warn
+from microdose.domain.errors import InvalidInput
+
+Rating = Annotated[int, typer.Option(min=0, max=10, help="0–10.")]
+
+
+def init(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Create the journal (it is also created on first use)."""
+    app_state = state(ctx)
+    with app_state.session() as (_session, person):
+        zone = person.timezone
+    url = app_state.settings.database_url
+    emit({"database_url": url, "timezone": zone}, as_json, f"journal ready: {url} ({zone})")
+
+
+def _parse_at(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput("at", f"{text!r} is not a date and time", "YYYY-MM-DDTHH:MM") from exc
+
+
+def dose(
+    ctx: typer.Context,
+    material: Annotated[str | None, typer.Option(help="What was taken (see `estimate`).")] = None,
+    grams: Annotated[str | None, typer.Option(help="Weight in grams.")] = None,
+    mg: Annotated[str | None, typer.Option(help="Synthetic psilocybin in mg.")] = None,
+    day: DateOpt = None,
+    at: Annotated[str | None, typer.Option(help="Date and time, e.g. 2026-11-20T08:30.")] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a dose; warns on unplanned or consecutive days and amounts above the range."""
+    from microdose.services.doses import DoseCreate, record_dose
+    from microdose.services.serialize import row_dict
+
+    if day and at:
+        raise InvalidInput("date", "give --date or --at, not both", "one of --date, --at")
+    create = DoseCreate(
+        material=material, grams=grams, mg=mg, day=parse_day(day), at=_parse_at(at), notes=notes
+    )
+    with state(ctx).session() as (session, person):
+        row = record_dose(session=session, person=person, dose=create)
+        data = row_dict(row)
+    if not as_json:
+        warn(data["warnings"])
+    emit(
+        data,
+        as_json,
+        f"dose recorded for {data['local_date']}"
+        + (
+            f": about {data['mg_low']:.1f}–{data['mg_high']:.1f} mg psilocybin"
+            if data["mg_low"] is not None
+            else ""
+        ),
+    )
+
+
+def checkin(
+    ctx: typer.Context,
+    mood: Rating,
+    anxiety: Rating,
+    energy: Rating,
+    focus: Rating,
+    sleep: Rating,
+    connectedness: Rating,
+    side_effect: Annotated[
+        list[str] | None, typer.Option(help="A side effect (repeatable).")
+    ] = None,
+    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    day: DateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record today's 0–10 ratings (a second check-in for the same day updates it)."""
+    from microdose.domain.checkins import make_checkin
+    from microdose.services.checkins import submit_checkin
+    from microdose.services.people import local_today
+    from microdose.services.serialize import row_dict
+
+    ratings = dict(
+        mood=mood,
+        anxiety=anxiety,
+        energy=energy,
+        focus=focus,
+        sleep=sleep,
+        connectedness=connectedness,
+    )
+    when = parse_day(day)
+    with state(ctx).session() as (session, person):
+        entry = make_checkin(when or local_today(person), ratings, side_effect or (), notes)
+        row, created = submit_checkin(session=session, person_id=person.id, checkin=entry)
+        data = {**row_dict(row), "created": created}
+    emit(data, as_json, f"check-in {'saved' if created else 'updated'} for {data['local_date']}")
+
+
+def journal(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="intention, integration or note")],
+    text: Annotated[str, typer.Argument(help="What you want to write.")],
+    day: DateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a journal entry."""
+    from microdose.services.entries import add_entry
+    from microdose.services.people import local_today
+    from microdose.services.serialize import row_dict
+
+    when = parse_day(day)
+    with state(ctx).session() as (session, person):
+        row = add_entry(
+            session=session,
+            person_id=person.id,
+            kind=kind,
+            text=text,
+            day=when or local_today(person),
+        )
+        data = row_dict(row)
+    emit(data, as_json, f"{data['kind']} saved for {data['local_date']}")
+
+
+def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Today: what is planned, what is due, your streak and latest scores."""
+    from microdose.cli.dashboard import show_status
+    from microdose.services.overview import status as build_status
+    from microdose.services.people import local_today
+
+    with state(ctx).session() as (session, person):
+        result = build_status(session=session, person=person, today=local_today(person))
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        show_status(result)
+
+
+def history(
+    ctx: typer.Context,
+    start: Annotated[str | None, typer.Option("--from", help="First day (YYYY-MM-DD).")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (YYYY-MM-DD).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Everything recorded, in date order."""
+    from microdose.cli.dashboard import show_history
+    from microdose.services.overview import history as build_history
+
+    first, last = parse_day(start, "from"), parse_day(end, "to")
+    with state(ctx).session() as (session, person):
+        items = build_history(session=session, person=person, start=first, end=last)
+    if as_json:
+        print_json(items)
+    else:
+        show_history(items)
+
+
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[
+        str, typer.Option("--format", help="json or csv (see also the insight formats).")
+    ] = "json",
+    output: Annotated[
+        Path | None, typer.Option(help="File (json) or folder (csv); json defaults to stdout.")
+    ] = None,
+) -> None:
+    """Export the whole journal."""
+    from microdose.services import portability
+
+    exporters: dict[str, Any] = {"json": None, "csv": None, **portability.EXTRA_FORMATS}
+    if fmt not in exporters:
+        raise InvalidInput("format", f"{fmt!r} is not an export format", ", ".join(exporters))
+    with state(ctx).session() as (session, person):
+        if fmt in portability.EXTRA_FORMATS:
+            written = portability.EXTRA_FORMATS[fmt](session=session, person=person, output=output)
+            typer.echo(f"wrote {written}")
+            return
+        document = portability.export_document(session=session, person=person)
+    if fmt == "json" and output is None:
+        print_json(document)
+    elif fmt == "json":
+        typer.echo(f"wrote {portability.write_json(document, output)}")  # type: ignore[arg-type]
+    else:
+        folder = output or Path(f"microdose-export-{datetime.now():%Y%m%d}")
+        for path in portability.write_csv(document, folder):
+            typer.echo(f"wrote {path}")
+
+
+def delete(
+    ctx: typer.Context,
+    delete_everything: Annotated[
+        bool, typer.Option("--all", help="Delete the whole journal.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm.")] = False,
+) -> None:
+    """Delete your data: everything, after a confirmation."""
+    from microdose.services.portability import delete_all
+
+    if not delete_everything:
+        raise InvalidInput("all", "say what to delete", allowed="--all")
+    if not yes:
+        typer.confirm("Delete every record of this journal? This cannot be undone", abort=True)
+    with state(ctx).session() as (session, _person):
+        deleted = delete_all(session=session)
+    typer.echo(f"deleted the journal ({deleted} person and everything they recorded)")
+
+
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Migrate the database to the newest schema."""
+    from microdose.store.engine import make_engine
+    from microdose.store.migrate import current_revisions, upgrade
+
+    engine = make_engine(state(ctx).settings.database_url)
+    upgrade(engine)
+    typer.echo(f"database at {', '.join(sorted(current_revisions(engine)))}")
+    engine.dispose()
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Show the database's schema revision."""
+    from microdose.store.engine import make_engine
+    from microdose.store.migrate import current_revisions
+
+    engine = make_engine(state(ctx).settings.database_url)
+    typer.echo(", ".join(sorted(current_revisions(engine))) or "empty")
+    engine.dispose()
+
+
+def register(app: typer.Typer) -> None:
+    """Add the journal commands."""
+    for command in (init, dose, checkin, journal, status, history, export, delete):
+        app.command()(command)
+    app.add_typer(db_app, name="db")

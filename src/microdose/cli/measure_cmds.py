@@ -1,0 +1,182 @@
+"""Stateless and stored measurement commands: score, answer, estimate, plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from microdose.cli.output import emit, state, with_crisis
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+DateOpt = Annotated[str | None, typer.Option("--date", help="Day (YYYY-MM-DD); default today.")]
+INSTRUMENT_HELP = "phq9, gad7, who5 or dass21"
+
+
+def parse_day(text: str | None, field: str = "date") -> date | None:
+    """A YYYY-MM-DD option, validated by the protocol module's strict parser."""
+    if text is None:
+        return None
+    from microdose.domain.protocols import parse_date
+
+    return parse_date(text, field)
+
+
+def score_text(result: dict[str, Any]) -> str:
+    """One readable line (or three for DASS-21) for a score."""
+    flags = f"  flags: {', '.join(result['flags'])}" if result["flags"] else ""
+    name = result["instrument"]
+    if "subscales" in result:
+        parts = [
+            f"{k}: {v['score'] if v['score'] is not None else 'not scored'}"
+            f" ({v['severity'] or 'too many items missing'})"
+            for k, v in result["subscales"].items()
+        ]
+        return f"{name}  " + "; ".join(parts) + flags
+    if "percent" in result:
+        return f"{name}  raw {result['raw']}/25 = {result['percent']}%  {result['severity']}{flags}"
+    return f"{name}  total {result['total']}  {result['severity']}{flags}"
+
+
+def score(
+    ctx: typer.Context,
+    instrument: Annotated[str, typer.Argument(help=INSTRUMENT_HELP)],
+    answers: Annotated[str, typer.Option(help="Comma-separated item answers, e.g. 1,0,2,…")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Score a questionnaire without storing it."""
+    from microdose.domain import instruments
+
+    inst = instruments.get_instrument(instrument)
+    result = instruments.score(inst, instruments.parse_answers(inst, answers)).to_dict()
+    data = with_crisis(ctx, result, result["flags"])
+    emit(data, as_json, score_text(data))
+
+
+def _ask(inst: Any) -> list[int | None]:
+    from microdose.domain.errors import InvalidInput
+    from microdose.domain.instruments import parse_item
+
+    typer.echo(f"{inst.name}: {inst.stem}")
+    typer.echo(
+        "Answers: "
+        + ", ".join(
+            f"{value} = {label}" for value, label in enumerate(inst.answer_labels, inst.min_answer)
+        )
+    )
+    answers: list[int | None] = []
+    for number, item in enumerate(inst.items, start=1):
+        while True:
+            try:
+                answers.append(parse_item(inst, number, typer.prompt(f"{number}. {item}")))
+                break
+            except InvalidInput as exc:
+                typer.secho(exc.message, fg=typer.colors.RED, err=True)
+    return answers
+
+
+def answer(
+    ctx: typer.Context,
+    instrument: Annotated[str, typer.Argument(help=INSTRUMENT_HELP)],
+    answers: Annotated[
+        str | None, typer.Option(help="Answers; omit to be asked item by item.")
+    ] = None,
+    day: DateOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Answer a questionnaire, score it and store it in the journal."""
+    from microdose.domain import instruments
+    from microdose.services.people import local_today
+    from microdose.services.questionnaires import record_response
+
+    inst = instruments.get_instrument(instrument)
+    given = instruments.parse_answers(inst, answers) if answers is not None else _ask(inst)
+    instruments.validate_answers(inst, given)
+    when = parse_day(day)
+    with state(ctx).session() as (session, person):
+        row = record_response(
+            session=session,
+            person_id=person.id,
+            instrument=inst.key,
+            answers=given,
+            day=when or local_today(person),
+        )
+        result = {**row.score, "id": str(row.id), "date": row.local_date.isoformat()}
+        region = person.region
+    data = with_crisis(ctx, result, result["flags"], region)
+    emit(data, as_json, f"saved for {result['date']}: " + score_text(data))
+
+
+def estimate(
+    material: Annotated[
+        str,
+        typer.Option(
+            help="dried-cubensis, dried-cubensis-caps, "
+            "dried-cubensis-stems, fresh-cubensis, truffles or psilocybin"
+        ),
+    ],
+    grams: Annotated[str | None, typer.Option(help="Weight in grams.")] = None,
+    mg: Annotated[str | None, typer.Option(help="Synthetic psilocybin in mg.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Estimate psilocybin in mg, as a range, from what was weighed."""
+    from microdose.domain.dosing import estimate as estimate_dose
+
+    result = estimate_dose(material, grams, mg=mg).to_dict()
+    mg_range = result["psilocybin_mg"]
+    text = (
+        f"{result['grams']} g {result['material']}: about {mg_range['low']}–{mg_range['high']} mg "
+        f"psilocybin (typical {mg_range['typical']} mg) → {result['classification']}\n"
+        + "\n".join(f"  note: {n}" for n in result["notes"])
+    )
+    emit(result, as_json, text)
+
+
+def plan(
+    ctx: typer.Context,
+    protocol: Annotated[str, typer.Option(help="fadiman, stamets, every-other-day, weekdays")],
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")],
+    weeks: Annotated[int, typer.Option(help="Weeks on (per cycle), at least 1.")],
+    weekdays: Annotated[str | None, typer.Option(help="For weekdays: e.g. mon,thu.")] = None,
+    off_weeks: Annotated[int, typer.Option(help="Weeks off after each on-phase.")] = 0,
+    cycles: Annotated[int, typer.Option(help="Number of on/off cycles.")] = 1,
+    ics: Annotated[Path | None, typer.Option(help="Write the plan as an ICS calendar.")] = None,
+    reminders: Annotated[
+        bool, typer.Option(help="Add daily check-in reminders to the ICS.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan a protocol and store it as the journal's active plan."""
+    from microdose.domain import protocols
+    from microdose.services.plans import create_plan
+
+    spec = protocols.PlanSpec(
+        protocol=protocols.parse_protocol(protocol),
+        start=protocols.parse_date(start, "start"),
+        weeks=weeks,
+        weekdays=protocols.parse_weekdays(weekdays) if weekdays else (),
+        off_weeks=off_weeks,
+        cycles=cycles,
+    )
+    protocols.validate_spec(spec)
+    with state(ctx).session() as (session, person):
+        made = create_plan(session=session, person_id=person.id, spec=spec)
+        zone = person.timezone
+    if ics is not None:
+        from microdose.reports.ics import plan_calendar
+
+        ics.write_bytes(plan_calendar(made, tz=zone, reminders=reminders))
+    days = made.dose_days
+    text = (
+        f"{spec.protocol.value}: {len(days)} dose days from {days[0] if days else '-'} "
+        f"to {days[-1] if days else '-'} (plan ends {made.end})"
+    )
+    emit(made.to_dict(), as_json, text + (f"\ncalendar written to {ics}" if ics else ""))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the measurement commands."""
+    for command in (score, answer, estimate, plan):
+        app.command()(command)

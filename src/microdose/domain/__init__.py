@@ -1,0 +1,1 @@
+"""microdose.domain"""

@@ -1,0 +1,191 @@
+"""A plan as an iCalendar file (RFC 5545), for any calendar app.
+
+One event per dose day at the dose time, in the person's time zone (``TZID`` with a
+``VTIMEZONE`` built from the system's tz database: no network). With reminders, one
+daily check-in event with an alarm for every day the plan covers, breaks included,
+because measuring on non-dose days is what makes a comparison possible.
+
+UIDs are stable per day (``dose-YYYY-MM-DD@microdose``), so re-importing an updated plan
+replaces events instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Alarm, Calendar, Event
+
+from microdose.domain.errors import InvalidInput
+from microdose.domain.protocols import Plan
+
+__all__ = ["CHECKIN_MINUTES", "DOSE_MINUTES", "PRODID", "plan_calendar"]
+
+PRODID = "-//microdose//microdose plan//EN"
+#: Length of a dose event, minutes.
+DOSE_MINUTES = 15
+#: Length of a check-in event, minutes.
+CHECKIN_MINUTES = 10
+_UID_DOMAIN = "microdose"
+
+
+def _zone(tz: str) -> ZoneInfo:
+    """The IANA time zone ``tz``, or InvalidInput naming the field ``tz``."""
+    allowed = "an IANA time zone name such as UTC or Europe/Berlin"
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise InvalidInput("tz", f"unknown time zone {tz!r}", allowed=allowed) from None
+
+
+def _check_local_time(value: time, field: str) -> None:
+    """Raise unless ``value`` is a wall-clock time without its own time zone."""
+    if not isinstance(value, time) or value.tzinfo is not None:
+        raise InvalidInput(
+            field, f"{value!r} is not a local time", allowed="HH:MM without a time zone"
+        )
+
+
+def _stamp(dtstamp: datetime | None) -> datetime:
+    """DTSTAMP in UTC: ``dtstamp`` when given (must be aware), else now."""
+    if dtstamp is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    if dtstamp.tzinfo is None or dtstamp.utcoffset() is None:
+        raise InvalidInput("dtstamp", "needs a time zone", allowed="a timezone-aware datetime")
+    return dtstamp.astimezone(UTC)
+
+
+def _event(uid: str, summary: str, start: datetime, minutes: int, stamp: datetime) -> Event:
+    """A transparent (not 'busy') event of ``minutes`` length."""
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("summary", summary)
+    event.add("dtstart", start)
+    event.add("duration", timedelta(minutes=minutes))
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
+def _dose_event(
+    plan: Plan, number: int, day: date, start: datetime, title: str, stamp: datetime
+) -> Event:
+    """The event for the ``number``-th dose day."""
+    protocol = plan.spec.protocol.value
+    event = _event(
+        f"dose-{day.isoformat()}@{_UID_DOMAIN}",
+        f"{title} day ({protocol})",
+        start,
+        DOSE_MINUTES,
+        stamp,
+    )
+    event.add(
+        "description",
+        f"Planned dose day {number} of {len(plan.dose_days)} ({protocol}). "
+        "Record the dose and how you feel.",
+    )
+    return event
+
+
+def _checkin_description(plan: Plan, day: date) -> str:
+    """What kind of day ``day`` is, for the check-in text."""
+    if plan.is_dose_day(day):
+        kind = "Dose day"
+    elif plan.phase_on(day):
+        kind = "No dose today"
+    else:
+        kind = "Break between cycles"
+    return f"{kind}. Take a minute to record your mood, sleep and how the day went."
+
+
+def _checkin_event(plan: Plan, day: date, start: datetime, stamp: datetime) -> Event:
+    """The daily check-in, with an alarm at its start."""
+    description = _checkin_description(plan, day)
+    event = _event(
+        f"checkin-{day.isoformat()}@{_UID_DOMAIN}", "Check-in", start, CHECKIN_MINUTES, stamp
+    )
+    event.add("description", description)
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", description)
+    alarm.add("trigger", timedelta(0))
+    event.add_component(alarm)
+    return event
+
+
+def _timezone_bounds(plan: Plan) -> tuple[date, date]:
+    """Dates safely around the plan, for the VTIMEZONE transitions."""
+    first = date(plan.start.year, 1, 1)
+    last = date(plan.end.year + 1, 1, 1) if plan.end.year < date.max.year else date.max
+    return first, last
+
+
+def plan_calendar(
+    plan: Plan,
+    *,
+    tz: str = "UTC",
+    dose_time: time = time(9, 0),
+    reminders: bool = False,
+    reminder_time: time = time(20, 0),
+    title: str = "Microdose",
+    dtstamp: datetime | None = None,
+) -> bytes:
+    """Write a plan as an iCalendar file.
+
+    Parameters
+    ----------
+    plan : Plan
+        A plan from :func:`microdose.domain.protocols.build_plan`.
+    tz : str, default "UTC"
+        IANA time zone of the person; event times are wall-clock times there.
+    dose_time : datetime.time, default 09:00
+        Local time of each dose event (15 minutes long).
+    reminders : bool, default False
+        Add a daily "Check-in" event with an alarm for every day the plan covers.
+    reminder_time : datetime.time, default 20:00
+        Local time of the check-ins.
+    title : str, default "Microdose"
+        Calendar name and start of each dose event's summary.
+    dtstamp : datetime.datetime, optional
+        Time zone-aware creation time for DTSTAMP; now when omitted. Give it for
+        byte-identical output.
+
+    Returns
+    -------
+    bytes
+        The ``text/calendar`` content.
+
+    Raises
+    ------
+    InvalidInput
+        On an unknown ``tz``, a time with its own time zone, or a naive ``dtstamp``.
+
+    Examples
+    --------
+    >>> from microdose.domain.protocols import PlanSpec, Protocol, build_plan
+    >>> plan = build_plan(PlanSpec(Protocol.FADIMAN, date(2026, 3, 26), weeks=1))
+    >>> ics = plan_calendar(plan, tz="Europe/Berlin")
+    >>> ics.count(b"BEGIN:VEVENT")
+    3
+    >>> b"DTSTART;TZID=Europe/Berlin:20260329T090000" in ics
+    True
+    """
+    zone = _zone(tz)
+    _check_local_time(dose_time, "dose_time")
+    _check_local_time(reminder_time, "reminder_time")
+    stamp = _stamp(dtstamp)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", title)
+    for number, day in enumerate(plan.dose_days, start=1):
+        start = datetime.combine(day, dose_time, tzinfo=zone)
+        calendar.add_component(_dose_event(plan, number, day, start, title, stamp))
+    if reminders:
+        for day in plan.days():
+            start = datetime.combine(day, reminder_time, tzinfo=zone)
+            calendar.add_component(_checkin_event(plan, day, start, stamp))
+    first, last = _timezone_bounds(plan)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
+    return bytes(calendar.to_ical())

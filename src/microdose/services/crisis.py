@@ -1,0 +1,87 @@
+"""Crisis resources by region (a reviewed data file) and the crisis payload of every interface."""
+
+from __future__ import annotations
+
+import json
+import locale
+import os
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+FALLBACK_REGION = "INTL"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One place to get help now."""
+
+    name: str
+    contact: str
+    region: str
+    reviewed: str
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready resource."""
+        return {"name": self.name, "contact": self.contact, "region": self.region}
+
+
+@cache
+def _data() -> dict[str, Any]:
+    text = resources.files("microdose.data").joinpath("crisis_resources.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def known_regions() -> list[str]:
+    """Region codes that have their own resources."""
+    return sorted(_data()["regions"])
+
+
+def region_from_locale() -> str | None:
+    """The country part of the system locale (``en_GB.UTF-8`` → ``GB``), if any."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name)
+        if value:
+            break
+    else:
+        value = locale.getlocale()[0]
+    if value and "_" in value:
+        return value.split("_", 1)[1][:2].upper()
+    return None
+
+
+def resolve_region(journal_region: str | None, env_region: str | None = None) -> str:
+    """Journal setting, else ``MICRODOSE_REGION``, else the system locale, else ``INTL``."""
+    data = _data()
+    for candidate in (
+        journal_region,
+        env_region or os.environ.get("MICRODOSE_REGION"),
+        region_from_locale(),
+    ):
+        if candidate:
+            code = data["aliases"].get(candidate.upper(), candidate.upper())
+            if code in data["regions"]:
+                return str(code)
+    return FALLBACK_REGION
+
+
+def resources_for(region: str) -> list[Resource]:
+    """The region's resources followed by the international fallback (112)."""
+    data = _data()
+    codes = [region, FALLBACK_REGION] if region != FALLBACK_REGION else [FALLBACK_REGION]
+    return [Resource(**item) for code in codes for item in data["regions"].get(code, [])]
+
+
+def crisis_payload(region: str) -> dict[str, Any]:
+    """The ``"crisis"`` object of every JSON output that raises a crisis flag."""
+    return {
+        "message": (
+            "Your answers say you may be having thoughts of being better off dead or of "
+            "hurting yourself. Please reach out now: you do not have to face this alone."
+        ),
+        "resources": [r.to_dict() for r in resources_for(region)],
+        "acknowledge_required": True,
+        "reviewed": _data()["reviewed"],
+    }

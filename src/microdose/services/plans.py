@@ -1,0 +1,59 @@
+"""Protocol plans: store a plan (the new one replaces the active one) and read it back."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from microdose.domain import protocols
+from microdose.store.models import PlanRow
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def spec_of(row: PlanRow) -> protocols.PlanSpec:
+    """The domain spec stored in a plan row."""
+    weekdays = tuple(int(d) for d in row.weekdays.split(",") if d)
+    return protocols.PlanSpec(
+        protocol=protocols.Protocol(row.protocol),
+        start=row.start_date,
+        weeks=row.weeks,
+        weekdays=weekdays,
+        off_weeks=row.off_weeks,
+        cycles=row.cycles,
+    )
+
+
+def create_plan(
+    *, session: Session, person_id: uuid.UUID, spec: protocols.PlanSpec
+) -> protocols.Plan:
+    """Validate and store ``spec`` as the person's active plan."""
+    plan = protocols.build_plan(spec)
+    session.execute(update(PlanRow).where(PlanRow.person_id == person_id).values(active=False))
+    session.add(
+        PlanRow(
+            person_id=person_id,
+            protocol=spec.protocol.value,
+            start_date=spec.start,
+            weeks=spec.weeks,
+            weekdays=",".join(str(d) for d in spec.weekdays),
+            off_weeks=spec.off_weeks,
+            cycles=spec.cycles,
+            active=True,
+        )
+    )
+    session.flush()
+    return plan
+
+
+def active_plan(*, session: Session, person_id: uuid.UUID) -> protocols.Plan | None:
+    """The person's active plan, or None."""
+    row = session.scalars(
+        select(PlanRow)
+        .where(PlanRow.person_id == person_id, PlanRow.active.is_(True))
+        .order_by(PlanRow.created_at.desc())
+        .limit(1)
+    ).first()
+    return protocols.build_plan(spec_of(row)) if row else None

@@ -1,0 +1,100 @@
+"""Export every table of a person's journal (JSON, CSV) and delete it all."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy import Table, delete, select
+from sqlalchemy.orm import Session
+
+from microdose import __version__
+from microdose.services.serialize import plain
+from microdose.store.all_models import metadata
+from microdose.store.models import Person
+
+FORMAT_NAME = "microdose-export"
+FORMAT_VERSION = 1
+
+
+def person_tables() -> list[Table]:
+    """Tables holding a person's data (they have a ``person_id``), in dependency order."""
+    return [t for t in metadata.sorted_tables if "person_id" in t.columns]
+
+
+def _table_rows(session: Session, table: Table, person: Person) -> list[dict[str, Any]]:
+    query = select(table).where(table.c.person_id == person.id)
+    if "id" in table.c:
+        query = query.order_by(table.c.id)
+    return [
+        {key: plain(value) for key, value in row._mapping.items() if key != "person_id"}
+        for row in session.execute(query)
+    ]
+
+
+def export_document(*, session: Session, person: Person) -> dict[str, Any]:
+    """The whole journal as one JSON-ready document."""
+    tables = {t.name: _table_rows(session, t, person) for t in person_tables()}
+    return {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "microdose_version": __version__,
+        "person": {"timezone": person.timezone, "region": person.region},
+        "tables": tables,
+    }
+
+
+def write_json(document: dict[str, Any], path: Path) -> Path:
+    """Write the export document as UTF-8 JSON."""
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def write_csv(document: dict[str, Any], folder: Path) -> list[Path]:
+    """One CSV per table (lists and dicts as JSON text) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, rows in document["tables"].items():
+        table = metadata.tables[name]
+        columns = [c.key for c in table.columns if c.key != "person_id"]
+        path = folder / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _cell(row.get(k)) for k in columns})
+        written.append(path)
+    return written
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, list | dict) else value
+
+
+def delete_all(*, session: Session) -> int:
+    """Delete every person and (by cascade) everything they recorded; returns people deleted."""
+    for table in reversed(person_tables()):
+        session.execute(delete(table))
+    result = session.execute(delete(Person))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+class Exporter(Protocol):
+    """An extra export format: writes the journal to ``output`` and returns what it wrote."""
+
+    def __call__(self, *, session: Session, person: Person, output: Path | None) -> Path: ...
+
+
+#: further export formats (parquet, fhir, ics) registered by the reports layer
+EXTRA_FORMATS: dict[str, Exporter] = {}
+
+
+def ensure_fresh(*, session: Session, person: Person) -> bool:
+    """True when the person has recorded nothing yet."""
+    for table in person_tables():
+        query = select(table.c.person_id).where(table.c.person_id == person.id).limit(1)
+        if session.execute(query).first() is not None:
+            return False
+    return True
