@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,9 @@ def _require_postgres() -> None:
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'journal.sqlite3'}"
-        return
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a fresh schema, dropped afterwards."""
     _require_postgres()
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = _postgres_admin()
@@ -53,6 +51,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'journal.sqlite3'}"
+        return
+    with postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema only (for PostgreSQL-specific tests)."""
+    with postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

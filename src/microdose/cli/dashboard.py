@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace as replace_fields
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,8 +12,10 @@ from microdose.cli.context import AppState
 from microdose.cli.measure_cmds import JsonOpt
 from microdose.cli.output import print_json, state
 from microdose.domain.errors import Conflict
-from microdose.services.overview import Status
 from microdose.settings import demo_database_url
+
+if TYPE_CHECKING:
+    from microdose.services.overview import Status
 
 #: change that measurement error alone can produce (Jacobson–Truax 1.96·S_diff, CLINICAL.md)
 NOISE_BAND = {"phq9": "±4.7", "gad7": "±6.4", "who5": "±10 %-points"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -42,7 +42,7 @@ def taken_at(person: Person, dose: DoseCreate) -> datetime:
         moment = utcnow()
     if moment > utcnow() + timedelta(minutes=5):
         raise InvalidInput("date", "a dose cannot be in the future", allowed="today or earlier")
-    return moment
+    return moment.astimezone(UTC)
 
 
 def _dose_days(session: Session, person_id: uuid.UUID) -> set[date]:
