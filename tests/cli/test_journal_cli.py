@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-
 from tests.conftest import CliRun
 
 CHECKIN = ["--mood", "6", "--anxiety", "3", "--energy", "5", "--focus", "5", "--sleep", "7",
