@@ -17,6 +17,7 @@ def dose(cli: CliRun, *args: str) -> dict[str, object]:
 
 
 def test_dose_warnings(cli: CliRun) -> None:
+    assert cli("screen").exit_code == 0  # plan and dose need a safety screen first
     start = date.today() - timedelta(days=9)
     cli("plan", "--protocol", "fadiman", "--start", start.isoformat(), "--weeks", "2")
     planned = dose(cli, "--material", "dried-cubensis", "--grams", "0.2", "--date",
@@ -33,6 +34,7 @@ def test_dose_warnings(cli: CliRun) -> None:
 
 def test_dose_at_a_time_keeps_the_local_day(cli: CliRun) -> None:
     # 00:30 in Berlin on 1 March is still 29 February (leap day) in UTC: the day is the person's day
+    assert cli("screen").exit_code == 0  # dose needs a safety screen first
     recorded = dose(cli, "--material", "psilocybin", "--mg", "2", "--at", "2024-03-01T00:30")
     assert recorded["local_date"] == "2024-03-01"
     assert str(recorded["taken_at"]).startswith("2024-02-29T23:30")

@@ -97,6 +97,7 @@ def test_estimate_json_and_errors(cli: CliRun) -> None:
 
 def test_plan_json_ics_and_errors(cli: CliRun, tmp_path: Path) -> None:
     ics = tmp_path / "plan.ics"
+    assert cli("screen").exit_code == 0  # plan needs a safety screen first
     result = cli("plan", "--protocol", "fadiman", "--start", "2026-01-30", "--weeks", "2",
                  "--ics", str(ics), "--reminders", "--json")
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from microdose.cli.output import emit, state, with_crisis
+from microdose.cli.output import emit, state, warn, with_crisis
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="Day (YYYY-MM-DD); default today.")]
@@ -89,22 +89,27 @@ def answer(
     """Answer a questionnaire, score it and store it in the journal."""
     from microdose.domain import instruments
     from microdose.services.people import local_today
-    from microdose.services.questionnaires import record_response
+    from microdose.services.safety import crisis_payload_for, submit_response
 
     inst = instruments.get_instrument(instrument)
     given = instruments.parse_answers(inst, answers) if answers is not None else _ask(inst)
     instruments.validate_answers(inst, given)
     when = parse_day(day)
-    with state(ctx).session() as (session, person):
-        row = record_response(
+    app_state = state(ctx)
+    with app_state.session() as (session, person):
+        outcome = submit_response(
             session=session,
-            person_id=person.id,
+            person=person,
             instrument=inst.key,
             answers=given,
             day=when or local_today(person),
         )
+        row = outcome.row
         result = {**row.score, "id": str(row.id), "date": row.local_date.isoformat()}
         region = person.region
+        if outcome.crisis_event is not None:  # item 9, DASS-21 item 21, or a deterioration
+            event = [outcome.crisis_event]
+            result["crisis"] = crisis_payload_for(person, event, app_state.settings.region)
     data = with_crisis(ctx, result, result["flags"], region)
     emit(data, as_json, f"saved for {result['date']}: " + score_text(data))
 
@@ -151,6 +156,7 @@ def plan(
     """Plan a protocol and store it as the journal's active plan."""
     from microdose.domain import protocols
     from microdose.services.plans import create_plan
+    from microdose.services.safety import plan_safety
 
     spec = protocols.PlanSpec(
         protocol=protocols.parse_protocol(protocol),
@@ -161,19 +167,35 @@ def plan(
         cycles=cycles,
     )
     protocols.validate_spec(spec)
-    with state(ctx).session() as (session, person):
+    app_state = state(ctx)
+    with app_state.session() as (session, person):
         made = create_plan(session=session, person_id=person.id, spec=spec)
+        checks = plan_safety(
+            session=session, person=person, spec=spec, env_region=app_state.settings.region
+        )
         zone = person.timezone
     if ics is not None:
         from microdose.reports.ics import plan_calendar
 
-        ics.write_bytes(plan_calendar(made, tz=zone, reminders=reminders))
+        calendar = checks.for_calendar(made)  # no dose events while a crisis is open
+        ics.write_bytes(plan_calendar(calendar, tz=zone, reminders=reminders))
+    if not as_json:
+        warn(checks.warnings)
+    emit({**made.to_dict(), **checks.to_dict()}, as_json, _plan_text(made, checks, ics))
+
+
+def _plan_text(made: Any, checks: Any, ics: Path | None) -> str:
     days = made.dose_days
     text = (
-        f"{spec.protocol.value}: {len(days)} dose days from {days[0] if days else '-'} "
+        f"{made.spec.protocol.value}: {len(days)} dose days from {days[0] if days else '-'} "
         f"to {days[-1] if days else '-'} (plan ends {made.end})"
+        f"\nsafety screen: {checks.screen.verdict}"
     )
-    emit(made.to_dict(), as_json, text + (f"\ncalendar written to {ics}" if ics else ""))
+    if ics:
+        text += f"\ncalendar written to {ics}"
+        if checks.reminders_paused:
+            text += " without dose events: dose reminders are paused until `microdose crisis ack`"
+    return text
 
 
 def register(app: typer.Typer) -> None:

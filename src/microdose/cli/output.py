@@ -34,11 +34,14 @@ def crisis_text(payload: dict[str, Any]) -> str:
 def with_crisis(
     ctx: typer.Context, data: dict[str, Any], flags: Iterable[str], region: str | None = None
 ) -> dict[str, Any]:
-    """Add the ``"crisis"`` object to ``data`` when any flag is a crisis flag."""
+    """Add the ``"crisis"`` object to ``data`` when any flag is a crisis flag.
+
+    A ``"crisis"`` object already in ``data`` (from a stored crisis event) is kept.
+    """
     from microdose.domain.instruments import CRISIS_FLAGS
     from microdose.services.crisis import crisis_payload, resolve_region
 
-    if CRISIS_FLAGS.isdisjoint(flags):
+    if "crisis" in data or CRISIS_FLAGS.isdisjoint(flags):
         return data
     code = resolve_region(region, state(ctx).settings.region)
     return {**data, "crisis": crisis_payload(code)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import locale
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -37,6 +38,13 @@ def _data() -> dict[str, Any]:
 def known_regions() -> list[str]:
     """Region codes that have their own resources."""
     return sorted(_data()["regions"])
+
+
+def canonical_region(text: str) -> str | None:
+    """The known region code for ``text`` (``uk`` → ``GB``), or None when it has none."""
+    data = _data()
+    code = data["aliases"].get(text.strip().upper(), text.strip().upper())
+    return str(code) if code in data["regions"] else None
 
 
 def region_from_locale() -> str | None:
@@ -74,10 +82,17 @@ def resources_for(region: str) -> list[Resource]:
     return [Resource(**item) for code in codes for item in data["regions"].get(code, [])]
 
 
-def crisis_payload(region: str) -> dict[str, Any]:
-    """The ``"crisis"`` object of every JSON output that raises a crisis flag."""
-    return {
-        "message": (
+def crisis_payload(
+    region: str, *, message: str | None = None, triggers: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The ``"crisis"`` object of every JSON output that raises a crisis flag.
+
+    ``message`` and ``triggers`` come from ``domain.safety`` (``crisis_message``) when a
+    stored crisis event is behind the payload.
+    """
+    payload: dict[str, Any] = {
+        "message": message
+        or (
             "Your answers say you may be having thoughts of being better off dead or of "
             "hurting yourself. Please reach out now: you do not have to face this alone."
         ),
@@ -85,3 +100,11 @@ def crisis_payload(region: str) -> dict[str, Any]:
         "acknowledge_required": True,
         "reviewed": _data()["reviewed"],
     }
+    if triggers:
+        payload["triggers"] = list(triggers)
+    return payload
+
+
+def resources_line(region: str) -> str:
+    """The region's resources on one line, for refusals and one-line messages."""
+    return "; ".join(f"{r.name}: {r.contact}" for r in resources_for(region))

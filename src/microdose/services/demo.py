@@ -16,6 +16,7 @@ from microdose.services.doses import DoseCreate, record_dose
 from microdose.services.entries import add_entry
 from microdose.services.plans import create_plan
 from microdose.services.questionnaires import record_response
+from microdose.services.safety import record_screen
 from microdose.store.models import Person
 
 #: AR(1) coefficient of the daily noise (day-to-day mood carries over)
@@ -69,6 +70,7 @@ def build_demo(
     """Fill the journal with ``weeks`` of a Fadiman protocol ending yesterday."""
     rng = random.Random(seed)
     start = today - timedelta(days=weeks * 7)
+    record_screen(session=session, person=person)  # no conditions, no medications: ok
     plan = create_plan(
         session=session,
         person_id=person.id,
@@ -97,7 +99,7 @@ def build_demo(
             entry = make_checkin(day, _ratings(rng, noise, dosed, t), effects)
             submit_checkin(session=session, person_id=person.id, checkin=entry)
             counts["checkins"] += 1
-        if offset % 14 == 0 or offset == weeks * 7 - 1:
+        if offset % 7 == 0 or offset == weeks * 7 - 1:  # weekly questionnaires (issue 4)
             _questionnaires(session, person, day, rng, t)
             counts["responses"] += 3
         if dosed and offset % 9 == 0:

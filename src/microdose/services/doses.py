@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +14,9 @@ from sqlalchemy.orm import Session
 from microdose.domain import dosing
 from microdose.domain.errors import InvalidInput
 from microdose.domain.protocols import Plan
+from microdose.domain.tolerance import planned_weekly_maximum, tolerance_warnings
 from microdose.services.plans import active_plan
+from microdose.services.safety import check_dose_allowed
 from microdose.store.base import utcnow
 from microdose.store.models import DoseRow, Person
 
@@ -45,15 +48,23 @@ def taken_at(person: Person, dose: DoseCreate) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _dose_days(session: Session, person_id: uuid.UUID) -> set[date]:
+def _dose_days(session: Session, person_id: uuid.UUID) -> list[date]:
     rows = session.scalars(select(DoseRow.local_date).where(DoseRow.person_id == person_id))
-    return set(rows)
+    return list(rows)
 
 
 def dose_warnings(
-    *, estimate: dosing.DoseEstimate | None, day: date, plan: Plan | None, taken: set[date]
+    *,
+    estimate: dosing.DoseEstimate | None,
+    day: date,
+    plan: Plan | None,
+    taken: Collection[date],
 ) -> list[str]:
-    """Warnings stored with a dose: unplanned day, consecutive days, amount above range."""
+    """Warnings stored with a dose: unplanned day, consecutive days, amount above range,
+    more doses in a week than the protocol plans, 12 weeks or more without a break.
+
+    ``taken`` holds the local days of the doses already recorded (a day twice for two doses).
+    """
     warnings: list[str] = []
     if plan is None:
         warnings.append("no plan: this dose is not part of a planned protocol")
@@ -68,6 +79,8 @@ def dose_warnings(
             f"above the microdose range: about {estimate.psilocybin_mg_low:.1f}–"
             f"{estimate.psilocybin_mg_high:.1f} mg psilocybin ({estimate.classification})"
         )
+    weekly = planned_weekly_maximum(plan.spec) if plan is not None else None
+    warnings += tolerance_warnings(day, list(taken), weekly)
     return warnings
 
 
@@ -79,10 +92,29 @@ def _estimate(dose: DoseCreate) -> dosing.DoseEstimate | None:
     return dosing.estimate(dose.material, dose.grams, mg=dose.mg)
 
 
+def _with_envelope(session: Session, person: Person, dose: DoseCreate) -> DoseCreate:
+    """Check a blinded envelope (running trial, not used twice); its content stays unknown."""
+    from dataclasses import replace
+
+    from microdose.services.trials import check_envelope
+
+    if dose.material is not None or dose.grams is not None or dose.mg is not None:
+        raise InvalidInput("envelope", "an envelope dose has no material", "--envelope alone")
+    code = check_envelope(session=session, person_id=person.id, code=dose.envelope_code or "")
+    return replace(dose, envelope_code=code)
+
+
 def record_dose(*, session: Session, person: Person, dose: DoseCreate) -> DoseRow:
-    """Validate, estimate and store a dose with its warnings."""
+    """Validate, estimate and store a dose with its warnings.
+
+    Refused (``SafetyBlock``) under an unacknowledged crisis, without a current safety
+    screen, or under a ``block``, whatever the day, time, material or envelope.
+    """
+    if dose.envelope_code is not None:
+        dose = _with_envelope(session, person, dose)
     estimate = _estimate(dose)
     moment = taken_at(person, dose)
+    check_dose_allowed(session=session, person=person)
     day = moment.astimezone(ZoneInfo(person.timezone)).date()
     plan = active_plan(session=session, person_id=person.id)
     warnings = dose_warnings(

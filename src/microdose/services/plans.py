@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from microdose.domain import protocols
+from microdose.services.safety import check_plan_allowed
 from microdose.store.models import PlanRow
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -29,8 +30,12 @@ def spec_of(row: PlanRow) -> protocols.PlanSpec:
 def create_plan(
     *, session: Session, person_id: uuid.UUID, spec: protocols.PlanSpec
 ) -> protocols.Plan:
-    """Validate and store ``spec`` as the person's active plan."""
+    """Validate and store ``spec`` as the person's active plan.
+
+    Refused (``SafetyBlock``) without a current safety screen or under a ``block``.
+    """
     plan = protocols.build_plan(spec)
+    check_plan_allowed(session=session, person_id=person_id)
     session.execute(update(PlanRow).where(PlanRow.person_id == person_id).values(active=False))
     session.add(
         PlanRow(
