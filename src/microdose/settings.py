@@ -38,6 +38,10 @@ class Settings:
     database_url: str = field(default_factory=default_database_url)
     timezone: str | None = None
     region: str | None = None
+    #: ``development`` or ``production``; production refuses default or short secrets
+    environment: str = "development"
+    #: key that signs session cookies and CSRF tokens of the multi-user service
+    secret_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(
@@ -46,9 +50,56 @@ class Settings:
         """Settings from the environment, with non-None ``overrides`` (CLI options) winning."""
         env = os.environ if environ is None else environ
         values: dict[str, str] = {}
-        for name in ("database_url", "timezone", "region"):
+        for name in ("database_url", "timezone", "region", "environment", "secret_key"):
             override = overrides.get(name)
             found = override if override is not None else env.get(PREFIX + name.upper())
             if found:
                 values[name] = found
         return cls(**values)
+
+
+ENVIRONMENTS: tuple[str, ...] = ("development", "production")
+#: shortest ``MICRODOSE_SECRET_KEY`` accepted outside development (characters)
+MIN_SECRET_LENGTH = 32
+#: placeholders that must never sign anything outside development
+DEFAULT_SECRETS: frozenset[str] = frozenset(
+    {"", "changeme", "change-me", "change_me", "secret", "secret-key", "dev", "development",
+     "default", "microdose", "insecure", "password", "test"}
+)
+
+
+def check_deployment(settings: Settings) -> Settings:
+    """Refuse an unknown environment, and default or short secrets outside development.
+
+    Raises
+    ------
+    InvalidInput
+        Naming ``MICRODOSE_ENVIRONMENT`` or ``MICRODOSE_SECRET_KEY`` and what is allowed.
+    """
+    from microdose.domain.errors import InvalidInput
+
+    if settings.environment not in ENVIRONMENTS:
+        raise InvalidInput(
+            "MICRODOSE_ENVIRONMENT", f"unknown {settings.environment!r}", ", ".join(ENVIRONMENTS)
+        )
+    if settings.environment == "development":
+        return settings
+    key = settings.secret_key or ""
+    allowed = f"a random string of at least {MIN_SECRET_LENGTH} characters, e.g. from " + (
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+    )
+    if key.strip().lower() in DEFAULT_SECRETS:
+        raise InvalidInput("MICRODOSE_SECRET_KEY", "is missing or a default value", allowed)
+    if len(key) < MIN_SECRET_LENGTH or len(set(key)) < 8:
+        raise InvalidInput("MICRODOSE_SECRET_KEY", "is too short or too repetitive", allowed)
+    return settings
+
+
+def secret_key_bytes(settings: Settings) -> bytes:
+    """The signing key: ``MICRODOSE_SECRET_KEY``, or a random one per process in development."""
+    import secrets
+
+    check_deployment(settings)
+    if settings.secret_key:
+        return settings.secret_key.encode("utf-8")
+    return secrets.token_bytes(32)

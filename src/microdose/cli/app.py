@@ -72,10 +72,13 @@ def _register() -> None:
         journal_cmds,
         measure_cmds,
         safety_cmds,
+        service_cmds,
         trial_cmds,
+        web_cmds,
     )
 
-    for module in (measure_cmds, journal_cmds, dashboard, safety_cmds, insight_cmds, trial_cmds):
+    for module in (measure_cmds, journal_cmds, dashboard, safety_cmds, insight_cmds, trial_cmds,
+                   web_cmds, service_cmds):
         module.register(app)
 
 

@@ -41,6 +41,9 @@ def dose(
     day: DateOpt = None,
     at: Annotated[str | None, typer.Option(help="Date and time, e.g. 2026-11-20T08:30.")] = None,
     notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    envelope: Annotated[
+        str | None, typer.Option(help="Code of a blinded-trial envelope (no material needed).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record a dose; warns on unplanned or consecutive days and amounts above the range."""
@@ -50,7 +53,8 @@ def dose(
     if day and at:
         raise InvalidInput("date", "give --date or --at, not both", "one of --date, --at")
     create = DoseCreate(
-        material=material, grams=grams, mg=mg, day=parse_day(day), at=_parse_at(at), notes=notes
+        material=material, grams=grams, mg=mg, day=parse_day(day), at=_parse_at(at), notes=notes,
+        envelope_code=envelope,
     )
     with state(ctx).session() as (session, person):
         row = record_dose(session=session, person=person, dose=create)
@@ -81,6 +85,13 @@ def checkin(
         list[str] | None, typer.Option(help="A side effect (repeatable).")
     ] = None,
     notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    guess: Annotated[
+        str | None, typer.Option(help="Blinded trial: what you think you took today "
+                                 "(active, placebo or unsure).")
+    ] = None,
+    guess_confidence: Annotated[
+        int | None, typer.Option(help="How sure you are of the guess, 0–100.")
+    ] = None,
     day: DateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -100,7 +111,9 @@ def checkin(
     )
     when = parse_day(day)
     with state(ctx).session() as (session, person):
-        entry = make_checkin(when or local_today(person), ratings, side_effect or (), notes)
+        entry = make_checkin(
+            when or local_today(person), ratings, side_effect or (), notes, guess, guess_confidence
+        )
         row, created = submit_checkin(session=session, person_id=person.id, checkin=entry)
         data = {**row_dict(row), "created": created}
     emit(data, as_json, f"check-in {'saved' if created else 'updated'} for {data['local_date']}")
@@ -136,12 +149,21 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     from microdose.cli.dashboard import show_status
     from microdose.services.overview import status as build_status
     from microdose.services.people import local_today
+    from microdose.services.safety import open_crisis_payload
 
-    with state(ctx).session() as (session, person):
+    app_state = state(ctx)
+    with app_state.session() as (session, person):
         result = build_status(session=session, person=person, today=local_today(person))
+        crisis = open_crisis_payload(
+            session=session, person=person, env_region=app_state.settings.region
+        )
     if as_json:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), **({"crisis": crisis} if crisis else {})})
     else:
+        if crisis:  # an open crisis shows before anything else
+            from microdose.cli.output import crisis_text
+
+            typer.secho(crisis_text(crisis), fg=typer.colors.RED, bold=True)
         show_status(result)
 
 

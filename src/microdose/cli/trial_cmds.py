@@ -1,9 +1,237 @@
-"""CLI commands of the trial area."""
+"""``microdose trial …``: design, status, kit, unblind, report, analyze (self-blinded trials)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from microdose.cli.measure_cmds import JsonOpt
+from microdose.cli.output import emit, print_json, state
+
+trial_app = typer.Typer(
+    help="Self-blinded placebo-controlled N-of-1 trials, and blinded study data.",
+    no_args_is_help=True,
+)
+
+
+def _design_text(data: dict[str, Any]) -> str:
+    lines = [
+        f"trial designed: {data['doses']} dose days, {data['protocol']}, {data['start']} → "
+        f"{data['end']}, {data['block_design']} design, {data['envelopes']} envelopes",
+        f"sealed: commitment {data['commitment']}",
+        "your active plan now follows the trial's schedule",
+        "next: `microdose trial kit --pdf kit.pdf` and follow its steps",
+    ]
+    if data["seeded"]:
+        lines.append("warning: --seed makes the key reproducible by anyone who knows the seed")
+    return "\n".join(lines)
+
+
+@trial_app.command("design")
+def design(
+    ctx: typer.Context,
+    doses: Annotated[int, typer.Option(help="Dose days in the trial (even; see --block).")],
+    protocol: Annotated[str, typer.Option(help="fadiman, stamets, every-other-day, weekdays")],
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")],
+    block: Annotated[
+        str, typer.Option(help="pairs (of dose days) or weeks (pairs of weeks).")
+    ] = "pairs",
+    weekdays: Annotated[str | None, typer.Option(help="For weekdays: e.g. mon,thu.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Reproducible codes and key (testing only: not blind).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draw a balanced, block-randomised allocation and seal its key."""
+    from microdose.domain.protocols import parse_date
+    from microdose.services import trials
+
+    create = trials.TrialCreate(
+        doses=doses,
+        protocol=protocol,
+        start=parse_date(start, "start"),
+        block=block,
+        weekdays=weekdays,
+        seed=seed,
+    )
+    with state(ctx).session() as (session, person):
+        row = trials.design_trial(session=session, person=person, create=create)
+        data = trials.design_summary(row, trials.blocks_of(row))
+    emit(data, as_json, _design_text(data))
+
+
+def _status_text(data: dict[str, Any]) -> str:
+    lines = [
+        f"trial {data['trial'][:8]}: {data['status']} ({data['block_design']}, "
+        f"{data['protocol']}, {data['start']} → {data['end']})",
+        f"envelopes taken: {data['taken']} of {data['doses']} planned dose days; "
+        f"guesses recorded: {data['guesses']}",
+        f"today: {data['today_block'] or 'not a trial dose day'}"
+        + (f" · next dose day {data['next_dose_day']}" if data["next_dose_day"] else ""),
+        f"key sealed (commitment {data['commitment'][:16]}…); contents stay hidden until "
+        "`microdose trial unblind`",
+    ]
+    if data["unblinded_at"]:
+        lines[-1] = f"unblinded {data['unblinded_at']}" + (" (early)" if data["early"] else "")
+    return "\n".join(lines)
+
+
+@trial_app.command("status")
+def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Where the trial stands (never which envelope holds what)."""
+    from microdose.services import trials
+    from microdose.services.people import local_today
+
+    with state(ctx).session() as (session, person):
+        result = trials.trial_status(session=session, person=person, today=local_today(person))
+        trial = result.trial
+        data = {
+            **trials.design_summary(trial, result.blocks),
+            "taken": result.taken,
+            "taken_by_block": {
+                b.label: result.taken_by_block.get(b.index, 0) for b in result.blocks
+            },
+            "guesses": result.guesses,
+            "today": result.today.isoformat(),
+            "today_block": result.today_block,
+            "next_dose_day": result.next_dose_day.isoformat() if result.next_dose_day else None,
+            "unblinded_at": trial.unblinded_at.isoformat() if trial.unblinded_at else None,
+            "early": trial.unblinded_early,
+        }
+    emit(data, as_json, _status_text(data))
+
+
+@trial_app.command("kit")
+def kit(
+    ctx: typer.Context,
+    pdf: Annotated[Path, typer.Option(help="Where to write the kit PDF.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Write the preparation kit: instructions and QR label sheets (before the first dose)."""
+    from microdose.reports.kit import write_kit_pdf
+    from microdose.services import trials
+
+    with state(ctx).session() as (session, person):
+        labels = trials.kit_labels(session=session, person=person)
+        write_kit_pdf(labels, pdf)
+        count = sum(len(codes) for codes in labels.codes.values())
+    data = {"pdf": str(pdf), "labels": count, "trial": str(labels.trial.id)}
+    emit(data, as_json, f"kit written to {pdf} ({count} labels). Destroy it after labelling.")
+
+
+@trial_app.command("unblind")
+def unblind(
+    ctx: typer.Context,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded; e.g. for early).")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open the sealed key (early unblinding is allowed, recorded and marked)."""
+    from microdose.services import trials
+    from microdose.services.people import local_today
+
+    with state(ctx).session() as (session, person):
+        trial = trials.running_trial(session=session, person_id=person.id)
+        early = trial is not None and local_today(person) < trial.end_date
+        if early and not yes:
+            typer.confirm("The trial is not over: unblind early? This cannot be undone", abort=True)
+        done = trials.unblind(
+            session=session, person=person, reason=reason, today=local_today(person)
+        )
+        data = {
+            "trial": str(done.trial.id),
+            "unblinded_at": done.trial.unblinded_at,
+            "early": done.early,
+            "envelopes_taken": done.taken,
+            "reason": done.trial.unblind_reason,
+            "commitment_verified": True,
+        }
+    text = (
+        f"unblinded{' EARLY' if data['early'] else ''}: {data['envelopes_taken']} envelopes "
+        "taken; sealed key matches its commitment. Next: `microdose trial report`"
+    )
+    emit(data, as_json, text)
+
+
+@trial_app.command("report")
+def report(
+    ctx: typer.Context,
+    pdf: Annotated[Path | None, typer.Option(help="Also write the report as a PDF.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Active vs placebo after unblinding: effects, tests, blinding index, conclusion."""
+    from microdose.reports.trial_report import report_dict, report_text, write_report_pdf
+    from microdose.services.trial_report import trial_report
+
+    with state(ctx).session() as (session, person):
+        data = report_dict(trial_report(session=session, person_id=person.id))
+    if pdf is not None:
+        write_report_pdf(data, pdf)
+    emit(data, as_json, report_text(data) + (f"\nPDF written to {pdf}" if pdf else ""))
+
+
+def _study_text(data: dict[str, Any]) -> str:
+    e = data["effect"]
+    lines = [
+        f"{data['outcome'] or 'outcome'}: n = {data['n']} rows, {data['participants']} "
+        f"participants, timepoints {', '.join(data['timepoints'])} — {data['method']}",
+        f"  effect active − placebo {e['estimate']:+.2f} (SE {e['se']:.2f}, 95% CI "
+        f"{e['ci95'][0]:+.2f} to {e['ci95'][1]:+.2f}, p = {e['p']:.3g})",
+    ]
+    for key, c in (data["with_guess"] or {}).items():
+        lines.append(
+            f"  with guess · {key:<11} {c['estimate']:+.2f} (95% CI {c['ci95'][0]:+.2f}"
+            f" to {c['ci95'][1]:+.2f}, p = {c['p']:.3g})"
+        )
+    for key, s in data["strata"].items():
+        lines.append(f"  took/guessed {key:<16} mean {s['mean']} (SE {s['se']}, n = {s['n']})")
+    for arm, b in data["blinding_index"].items():
+        lines.append(
+            f"  Bang blinding index, {arm}: {b['bang']} (95% CI {b['ci95'][0]} to "
+            f"{b['ci95'][1]}, n = {b['n']})"
+        )
+    lines += [f"  note: {n}" for n in data["notes"]] + ["", data["conclusion"]]
+    return "\n".join(lines)
+
+
+@trial_app.command("analyze")
+def analyze(
+    file: Annotated[Path, typer.Argument(help="Long-format CSV of blinded study data.")],
+    mapping: Annotated[
+        str,
+        typer.Option(
+            "--map",
+            help=(
+                "Columns: participant=COL,timepoint=COL,outcome=COL,condition=COL,"
+                "guess=COL,value=COL"
+            ),
+        ),
+    ],
+    active: Annotated[str, typer.Option(help="Label of the active condition (also in guess).")],
+    placebo: Annotated[str, typer.Option(help="Label of the placebo condition.")],
+    outcome: Annotated[str | None, typer.Option(help="Outcome to analyse.")] = None,
+    timepoint: Annotated[
+        list[str] | None, typer.Option(help="Timepoint(s) to use (repeatable); default all.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Analyse blinded study data: value ~ condition, and ~ condition × guess."""
+    from microdose.reports.trial_report import study_dict
+    from microdose.services.study_data import StudyRequest, analyze_csv, parse_mapping
+
+    request = StudyRequest(
+        file, parse_mapping(mapping), active, placebo, outcome, tuple(timepoint or ())
+    )
+    result, dropped = analyze_csv(request)
+    data = study_dict(result, dropped, outcome)
+    if as_json:
+        print_json(data)
+    else:
+        typer.echo(_study_text(data))
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to ``app``."""
+    """Add the ``trial`` sub-app to ``app``."""
+    app.add_typer(trial_app, name="trial")

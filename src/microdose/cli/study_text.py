@@ -1,0 +1,59 @@
+"""Plain-text views of study analyses and the caseload (numbers with their 95% intervals)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _num(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def _term(term: dict[str, Any], label: str | None = None) -> str:
+    low, high = term["ci95"]
+    return (f"  {label or term['name']:<24} {_num(term['estimate']):>7}  "
+            f"95% CI {_num(low)} to {_num(high)}  p={term['p']:.3g}")
+
+
+def analysis_text(data: dict[str, Any]) -> str:
+    """The three cohort analyses as readable lines."""
+    lines = [f"outcome: {data['outcome']}"]
+    mixed = data["mixed_model"]
+    if mixed:
+        lines.append(f"mixed model ({mixed['n']} scores, {mixed['participants']} participants;"
+                     f" change per week):")
+        lines += [_term(t) for t in mixed["terms"]]
+        lines.append(f"  method: {mixed['method']}")
+        lines.append(f"  caveat: {mixed['caveat']}")
+    ancova = data["ancova"]
+    if ancova:
+        groups = ", ".join(f"{k} {v}" for k, v in ancova["n_by_group"].items())
+        lines.append(f"ANCOVA, {ancova['outcome']} vs {ancova['reference']} ({groups}):")
+        lines += [_term(t, f"{t['name']} - {ancova['reference']}") for t in ancova["effects"]]
+        lines.append(f"  caveat: {ancova['caveat']}")
+    pooled = data["n_of_1"]
+    if pooled:
+        p = pooled["pooled"]
+        low, high = p["ci95"]
+        lines.append(f"N-of-1 meta-analysis, {pooled['outcome']} ({p['k']} participants, "
+                     f"{pooled['left_out']} without an estimable effect):")
+        lines.append(f"  pooled {_num(p['estimate'])}  95% CI {_num(low)} to {_num(high)}  "
+                     f"tau2 {_num(p['tau2'])}  I2 {p['i2']:.0%}  ({p['method']})")
+        lines.append(f"  caveat: {pooled['caveat']}")
+    lines += [f"note: {note}" for note in data["notes"]]
+    return "\n".join(lines)
+
+
+def caseload_text(rows: list[dict[str, Any]]) -> str:
+    """One line per linked person, most in need first."""
+    if not rows:
+        return "nobody is linked yet: `microdose clinician invite` makes a code"
+    lines = [f"{'person':<24} crisis  PHQ-9 first→latest  AE≥3  missed check-ins (7 d)"]
+    for r in rows:
+        phq = (f"{r['phq9_first']}→{r['phq9_latest']}" if r["phq9_first"] is not None
+               else "—")
+        worse = " reliably worse" if r["deteriorated"] else ""
+        lines.append(f"{r['display_name'][:24]:<24} {r['open_crisis_alerts']:>6}  "
+                     f"{phq:>10}{worse:<15} {r['severe_adverse_events']:>4}  "
+                     f"{r['missed_checkins']:>3}")
+    return "\n".join(lines)

@@ -1,0 +1,259 @@
+"""The unblinded trial's result: daily ratings and weekly scores, active vs placebo.
+
+Data used: the dose days on which an envelope of the trial was taken, the check-in of
+that day (ratings and guess) as it stood before unblinding, and — in a ``weeks`` design —
+the questionnaires answered inside each trial week before unblinding.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from microdose.analysis.blinding_index import BangIndex, bang_index_from_guesses
+from microdose.analysis.meta import MetaResult, random_effects
+from microdose.analysis.study import Coefficient, Stratum
+from microdose.analysis.trial import (
+    Effect,
+    Posterior,
+    RandomisationTest,
+    guess_model,
+    posterior_benefit,
+    randomisation_test,
+    welch_effect,
+)
+from microdose.domain import blinding
+from microdose.domain.checkins import RATINGS
+from microdose.domain.errors import InvalidInput
+from microdose.services import trials
+from microdose.store.models import CheckinRow, DoseRow, ResponseRow
+from microdose.store.trial_models import TrialRow
+
+#: Smallest daily-rating difference treated as meaningful, in 0–10 points. **Unconfirmed
+#: parameter**: no published MID exists for these ratings; 1 point sits at the low end of
+#: the 1–2 points found for 0–10 pain ratings (Farrar et al. 2001, Pain 94:149).
+DAILY_RATING_MID = 1.0
+#: outcome → (higher is better, meaningful difference, source)
+OUTCOMES: dict[str, tuple[bool, float, str]] = {
+    **{name: (name != "anxiety", DAILY_RATING_MID, "parameter (unconfirmed)") for name in RATINGS},
+    "phq9": (False, 5.0, "PHQ-9 MCID, Löwe et al. 2004"),
+    "gad7": (False, 4.0, "GAD-7 MCID, Toussaint et al. 2020"),
+    "who5": (True, 10.0, "WHO-5 10 percentage points, Topp et al. 2015"),
+}
+WEEKLY = ("phq9", "gad7", "who5")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One dose day of the trial: its envelope, content and the day's check-in."""
+
+    day: date
+    code: str
+    block: int
+    active: bool
+    checkin: CheckinRow | None
+
+
+@dataclass(frozen=True)
+class OutcomeResult:
+    """Active vs placebo on one outcome."""
+
+    name: str
+    kind: str
+    n_active: int
+    n_placebo: int
+    mid: float
+    higher_is_better: bool
+    effect: Effect | None = None
+    randomisation: RandomisationTest | None = None
+    posterior: Posterior | None = None
+    with_guess: dict[str, Coefficient] | None = None
+    strata: dict[str, Stratum] | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TrialReport:
+    """Everything ``trial report`` shows."""
+
+    trial: TrialRow
+    units: list[Unit]
+    outcomes: list[OutcomeResult]
+    blinding_index: dict[str, BangIndex]
+    key: dict[str, str]
+
+
+def _units(session: Session, trial: TrialRow) -> list[Unit]:
+    envelopes = {e.code: e for e in trials.trial_envelopes(session=session, trial=trial)}
+    taken = trials._taken(session, trial)
+    cutoff = trial.unblinded_at
+    days = [row.local_date for row in taken.values()]
+    query = select(CheckinRow).where(
+        CheckinRow.person_id == trial.person_id, CheckinRow.local_date.in_(days)
+    )
+    checkins = {
+        c.local_date: c for c in session.scalars(query) if cutoff is None or c.updated_at < cutoff
+    }
+    units = []
+    for code, dose in taken.items():
+        if cutoff is not None and dose.taken_at >= cutoff:
+            continue
+        envelope = envelopes[code]
+        units.append(
+            Unit(
+                dose.local_date,
+                code,
+                envelope.block,
+                envelope.condition == "active",
+                checkins.get(dose.local_date),
+            )
+        )
+    return sorted(units, key=lambda u: u.day)
+
+
+def _guess_value(checkin: CheckinRow | None) -> float:
+    if checkin is None or checkin.guess not in ("active", "placebo"):
+        return float("nan")
+    return 1.0 if checkin.guess == "active" else 0.0
+
+
+def analyse_outcome(
+    name: str,
+    kind: str,
+    values: np.ndarray,
+    active: np.ndarray,
+    blocks: np.ndarray,
+    guess: np.ndarray,
+) -> OutcomeResult:
+    """Effect, randomisation test, posterior and guess model for one outcome."""
+    higher, mid, _source = OUTCOMES[name]
+    n_active, n_placebo = int(active.sum()), int((~active).sum())
+    base = OutcomeResult(name, kind, n_active, n_placebo, mid, higher)
+    try:
+        effect = welch_effect(values, active)
+    except InvalidInput:
+        return _with(
+            base,
+            note=f"too few values ({n_active} active, {n_placebo} placebo; "
+            "at least 2 of each are needed)",
+        )
+    if effect.se == 0:
+        return _with(
+            base, note="every value is the same on active and placebo days: nothing to estimate"
+        )
+    test = randomisation_test(values, active, blocks)
+    posterior = posterior_benefit(effect.estimate, effect.se, mid, higher_is_better=higher)
+    fitted, cells, reason = guess_model(values, active, guess)
+    return _with(
+        base,
+        effect=effect,
+        randomisation=test,
+        posterior=posterior,
+        with_guess=fitted,
+        strata=cells,
+        note=f"guess model not estimable: {reason}" if reason else None,
+    )
+
+
+def _with(base: OutcomeResult, **changes: Any) -> OutcomeResult:
+    from dataclasses import replace
+
+    return replace(base, **changes)
+
+
+def _daily(units: list[Unit]) -> list[OutcomeResult]:
+    rated = [u for u in units if u.checkin is not None]
+    active = np.array([u.active for u in rated], dtype=bool)
+    blocks = np.array([u.block for u in rated], dtype=np.int64)
+    guess = np.array([_guess_value(u.checkin) for u in rated], dtype=float)
+    results = []
+    for name in RATINGS:
+        values = np.array([getattr(u.checkin, name) for u in rated], dtype=float)
+        results.append(analyse_outcome(name, "daily", values, active, blocks, guess))
+    return results
+
+
+def _weekly(session: Session, trial: TrialRow, units: list[Unit]) -> list[OutcomeResult]:
+    if trial.block_design != blinding.BlockDesign.WEEKS.value:
+        return []
+    week_active: dict[int, bool] = {}
+    for unit in units:
+        week_active[blinding.week_index(trial.start_date, unit.day)] = unit.active
+    first, last = trials.week_window(trial)
+    query = select(ResponseRow).where(
+        ResponseRow.person_id == trial.person_id,
+        ResponseRow.local_date >= first,
+        ResponseRow.local_date <= last,
+        ResponseRow.instrument.in_(WEEKLY),
+    )
+    rows = [
+        r
+        for r in session.scalars(query)
+        if trial.unblinded_at is None or r.answered_at < trial.unblinded_at
+    ]
+    results = []
+    for name in WEEKLY:
+        chosen = [
+            (r, blinding.week_index(trial.start_date, r.local_date))
+            for r in rows
+            if r.instrument == name
+        ]
+        chosen = [(r, w) for r, w in chosen if w in week_active]
+        value = [r.score.get("percent") if name == "who5" else r.total for r, _w in chosen]
+        kept = [(v, w) for v, (_r, w) in zip(value, chosen, strict=True) if v is not None]
+        values = np.array([v for v, _w in kept], dtype=float)
+        active = np.array([week_active[w] for _v, w in kept], dtype=bool)
+        blocks = np.array([w // 2 for _v, w in kept], dtype=np.int64)
+        guess = np.full(values.size, np.nan)
+        results.append(analyse_outcome(name, "weekly", values, active, blocks, guess))
+    return results
+
+
+def trial_report(*, session: Session, person_id: uuid.UUID) -> TrialReport:
+    """Analyse the person's most recent trial; it must be unblinded."""
+    trial = trials.require_unblinded(session=session, person_id=person_id)
+    units = _units(session, trial)
+    guessed = [u for u in units if u.checkin is not None and u.checkin.guess is not None]
+    index = bang_index_from_guesses(
+        np.array([u.active for u in guessed], dtype=bool),
+        np.array([_guess_value(u.checkin) for u in guessed], dtype=float),
+    )
+    envelopes = trials.trial_envelopes(session=session, trial=trial)
+    return TrialReport(
+        trial=trial,
+        units=units,
+        outcomes=_daily(units) + _weekly(session, trial, units),
+        blinding_index=index,
+        key={e.code: e.condition or "" for e in envelopes},
+    )
+
+
+def pool_trials(*, session: Session, outcome: str = "mood", method: str = "REML") -> MetaResult:
+    """Random-effects meta-analysis of every unblinded trial's daily effect on ``outcome``.
+
+    Each trial contributes its Welch difference and its squared standard error.
+    """
+    if outcome not in RATINGS:
+        raise InvalidInput("outcome", f"{outcome!r} is not a daily rating", ", ".join(RATINGS))
+    effects, variances = [], []
+    for trial in trials.past_trials(session=session):
+        result = next(o for o in _daily(_units(session, trial)) if o.name == outcome)
+        if result.effect is not None and result.effect.se > 0:
+            effects.append(result.effect.estimate)
+            variances.append(result.effect.se**2)
+    if len(effects) < 2:
+        raise InvalidInput(
+            "trials", f"{len(effects)} unblinded trials with enough data", "at least 2"
+        )
+    return random_effects(effects, variances, method=method)
+
+
+def dose_rows(session: Session, trial: TrialRow) -> list[DoseRow]:
+    """The trial's envelope doses (for exports and the PDF)."""
+    return list(trials._taken(session, trial).values())

@@ -1,0 +1,72 @@
+"""Random-effects meta-analysis against metafor's published BCG example and statsmodels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from statsmodels.stats.meta_analysis import combine_effects
+
+from microdose.analysis.meta import random_effects
+from microdose.domain.errors import InvalidInput
+
+# BCG vaccine trials (Colditz et al. 1994; metafor's dat.bcg): tpos, tneg, cpos, cneg
+BCG = [
+    (4, 119, 11, 128),
+    (6, 300, 29, 274),
+    (3, 228, 11, 209),
+    (62, 13536, 248, 12619),
+    (33, 5036, 47, 5761),
+    (180, 1361, 372, 1079),
+    (8, 2537, 10, 619),
+    (505, 87886, 499, 87892),
+    (29, 7470, 45, 7232),
+    (17, 1699, 65, 1600),
+    (186, 50448, 141, 27197),
+    (5, 2493, 3, 2338),
+    (27, 16886, 29, 17825),
+]
+
+
+def log_risk_ratios() -> tuple[np.ndarray, np.ndarray]:
+    a, b, c, d = (np.array(column, float) for column in zip(*BCG, strict=True))
+    return np.log(a / (a + b)) - np.log(c / (c + d)), 1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)
+
+
+def test_reml_matches_metafor_published_output() -> None:
+    y, v = log_risk_ratios()
+    result = random_effects(y, v, method="REML")
+    # metafor README: rma(yi, vi, data=dat) → tau^2 0.3132, I^2 92.22%, Q(df=12) 152.2330,
+    # estimate -0.7145, se 0.1798, ci -1.0669 to -0.3622
+    assert round(result.tau2, 4) == 0.3132
+    assert round(100 * result.i2, 2) == 92.22
+    assert round(result.q, 4) == 152.2330 and result.q_df == 12
+    assert round(result.estimate, 4) == -0.7145
+    assert round(result.se, 4) == 0.1798
+    assert (round(result.ci95[0], 4), round(result.ci95[1], 4)) == (-1.0669, -0.3622)
+
+
+def test_dersimonian_laird_matches_statsmodels() -> None:
+    y, v = log_risk_ratios()
+    result = random_effects(y, v, method="DL")
+    ref = combine_effects(y, v, method_re="dl")  # statsmodels reference
+    assert result.tau2 == pytest.approx(ref.tau2, rel=1e-10)
+    assert result.estimate == pytest.approx(ref.mean_effect_re, rel=1e-10)
+    assert result.se == pytest.approx(ref.sd_eff_w_re, rel=1e-10)
+    assert result.q == pytest.approx(ref.q, rel=1e-10)
+    # for the DL τ², I² = (Q − df)/Q (Higgins & Thompson 2002); metafor prints 92.12%
+    assert result.i2 == pytest.approx((result.q - 12) / result.q, rel=1e-10)
+    assert round(100 * result.i2, 2) == 92.12
+
+
+def test_homogeneous_effects_have_no_heterogeneity() -> None:
+    result = random_effects([1.0, 1.0, 1.0], [0.1, 0.2, 0.3])
+    assert result.tau2 == 0.0 and result.i2 == 0.0 and result.estimate == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("effects", "variances", "method"),
+    [([1.0], [0.1], "REML"), ([1.0, 2.0], [0.1, 0.0], "REML"), ([1.0, 2.0], [0.1, 0.1], "PM")],
+)
+def test_bad_input(effects: list[float], variances: list[float], method: str) -> None:
+    with pytest.raises(InvalidInput):
+        random_effects(effects, variances, method=method)
