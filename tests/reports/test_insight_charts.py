@@ -1,0 +1,55 @@
+"""Charts: valid Vega-Lite specs (Altair's schema), rendered by vl-convert without a browser."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from tests.insight_support import sqlite_insight
+
+from microdose.reports.charts import chart_specs, effects_chart, to_png, to_svg
+from microdose.services.insight import Insight
+
+
+@pytest.fixture(scope="module")
+def insight(tmp_path_factory: pytest.TempPathFactory) -> Insight:
+    return sqlite_insight(tmp_path_factory.mktemp("charts"))
+
+
+def test_every_chart_of_a_full_journal_is_made(insight: Insight) -> None:
+    specs = chart_specs(insight)
+    assert set(specs) == {"mood", "scores", "effects", "side_effects"}
+    for spec in specs.values():
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v")
+        assert spec["config"]["font"] == "DejaVu Sans"
+
+
+def test_specs_carry_their_data_and_uncertainty(insight: Insight) -> None:
+    specs = chart_specs(insight)
+    text = str(specs["effects"])
+    assert "'low'" in text and "'high'" in text  # interval ends drawn as rules
+    mood_days = [
+        row for layer in specs["mood"]["layer"] for row in layer.get("data", {}).get("values", [])
+    ]
+    assert len(mood_days) > 0
+    assert "±1.96 SEM" in str(specs["scores"]["title"])
+
+
+def test_png_has_the_size_and_ink_of_a_chart(insight: Insight) -> None:
+    png = to_png(chart_specs(insight)["scores"], scale=1.0)
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("L"))
+    height, width = pixels.shape
+    assert width > 400 and height > 300
+    assert (pixels < 128).mean() > 0.01
+
+
+def test_svg_is_vector_text(insight: Insight, tmp_path: Path) -> None:
+    svg = to_svg(chart_specs(insight)["side_effects"])
+    assert svg.lstrip().startswith("<svg") and "headache" in svg
+
+
+def test_no_chart_without_data(tmp_path: Path) -> None:
+    assert effects_chart({}) is None
