@@ -27,9 +27,10 @@ system-deps:
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## Build the demo journal and show it (a separate demo database, never your own journal).
+## Serve the demo journal (a separate demo database, never your own) at http://127.0.0.1:8000.
 run: install
-	$(BIN)/microdose demo
+	@echo "microdose: opening the demo journal at http://127.0.0.1:8000"
+	$(BIN)/microdose serve --demo --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check src tests bench

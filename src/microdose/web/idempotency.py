@@ -1,0 +1,144 @@
+"""``Idempotency-Key``: a retried POST returns the first response and creates nothing.
+
+The key is claimed by inserting a :class:`IdempotencyRow` as the first write of the same
+transaction that does the work, and the response is stored in that row before the commit.
+So the work and its key are committed together or not at all. A concurrent retry blocks on
+the unique (person, key) index until the first transaction ends; it then fails with an
+integrity error, and the stored response is read back and replayed. Reusing a key for a
+different request is an error (422), as in the IETF ``Idempotency-Key`` draft.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from microdose.domain.errors import Conflict, InvalidInput
+from microdose.store.base import utcnow
+from microdose.store.models import Person
+from microdose.store.web_models import IdempotencyRow
+from microdose.web.state import WebState
+
+HEADER = "Idempotency-Key"
+#: a key: 1–255 visible ASCII characters (a UUID is the usual choice)
+KEY_PATTERN = r"^[!-~]{1,255}$"
+_KEY = re.compile(KEY_PATTERN)
+#: how long a stored first response is kept
+KEEP = timedelta(days=7)
+
+#: the work of a POST: given the transaction and the person, (status, JSON-ready body)
+Work = Callable[[Session, Person], tuple[int, dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a POST answered: status and body, and whether this is a replay."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def check_key(key: str | None) -> str | None:
+    """A valid key, None when absent; raises ``InvalidInput`` for a malformed one."""
+    if key is None:
+        return None
+    if not _KEY.fullmatch(key):
+        raise InvalidInput(HEADER, "must be 1-255 visible ASCII characters", "e.g. a UUID")
+    return key
+
+
+def fingerprint(method: str, path: str, payload: Any) -> str:
+    """SHA-256 of the request's method, path and canonical JSON payload."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
+
+
+def _stored(state: WebState, key: str) -> IdempotencyRow | None:
+    with state.sessions() as session:
+        person = state.person(session)
+        query = select(IdempotencyRow).where(
+            IdempotencyRow.person_id == person.id, IdempotencyRow.key == key
+        )
+        return session.scalars(query).first()
+
+
+def _replay(stored: IdempotencyRow, method: str, path: str, digest: str) -> Outcome:
+    if (stored.method, stored.path, stored.fingerprint) != (method, path, digest):
+        raise InvalidInput(
+            HEADER,
+            "was already used for a different request",
+            "a new key for each new request",
+        )
+    return Outcome(stored.status_code, stored.body, replayed=True)
+
+
+def _attempt(
+    state: WebState, key: str | None, method: str, path: str, digest: str, work: Work
+) -> Outcome:
+    with state.sessions() as session, session.begin():
+        person = state.person(session)
+        claim = None
+        if key is not None:
+            claim = IdempotencyRow(
+                person_id=person.id,
+                key=key,
+                method=method,
+                path=path[:255],
+                fingerprint=digest,
+                status_code=0,
+                body={},
+            )
+            session.add(claim)
+            session.flush()
+        status, body = work(session, person)
+        if claim is not None:
+            claim.status_code, claim.body = status, body
+            session.flush()
+    return Outcome(status, body)
+
+
+def perform(
+    state: WebState,
+    *,
+    key: str | None,
+    method: str,
+    path: str,
+    payload: Any,
+    work: Work,
+) -> Outcome:
+    """Do ``work`` once per key, in one transaction; replay the first outcome on retries.
+
+    Without a key the work is done (and retried once when a concurrent writer made it
+    collide with a unique constraint, e.g. two check-ins for the same new day).
+    """
+    key = check_key(key)
+    digest = fingerprint(method, path, payload)
+    if key is not None and (stored := _stored(state, key)) is not None:
+        return _replay(stored, method, path, digest)
+    for _ in range(2):
+        try:
+            with state.writing():
+                return _attempt(state, key, method, path, digest, work)
+        except IntegrityError:
+            if key is not None and (stored := _stored(state, key)) is not None:
+                return _replay(stored, method, path, digest)
+    raise Conflict("a concurrent request changed the same record; try again")
+
+
+def prune(state: WebState) -> int:
+    """Forget stored responses older than :data:`KEEP`; returns how many."""
+    with state.sessions() as session, session.begin():
+        result = session.execute(
+            delete(IdempotencyRow).where(IdempotencyRow.created_at < utcnow() - KEEP)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

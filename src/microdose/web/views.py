@@ -1,0 +1,75 @@
+"""Rendering pages: the shared context (navigation, CSRF token, demo notice) and errors."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from microdose.domain.errors import MicrodoseError
+from microdose.web.deps import web_state
+from microdose.web.security import CSRF_COOKIE, CSRF_FIELD, is_loopback
+
+#: the navigation: (path, label)
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", "Today"),
+    ("/questionnaires", "Questionnaires"),
+    ("/doses", "Doses"),
+    ("/journal", "Journal"),
+    ("/plan", "Plan"),
+    ("/insights", "Insights"),
+    ("/trial", "Trial"),
+    ("/safety", "Safety"),
+    ("/evidence", "Evidence"),
+    ("/settings", "Settings"),
+)
+
+
+def make_templates(directory: str) -> Jinja2Templates:
+    """The app's Jinja2 environment (autoescaping on)."""
+    templates = Jinja2Templates(directory=directory)
+    templates.env.globals.update(nav=NAV, csrf_field=CSRF_FIELD)
+    return templates
+
+
+def _templates(request: Request) -> Jinja2Templates:
+    templates = request.app.state.templates
+    assert isinstance(templates, Jinja2Templates)
+    return templates
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status: int = 200
+) -> HTMLResponse:
+    """A page with the shared context; sets the CSRF cookie on a browser's first visit."""
+    state = web_state(request)
+    cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    shared = {
+        "csrf_token": state.security.csrf_token(cookie),
+        "demo": state.demo,
+        "path": request.url.path,
+        "logged_in_mode": state.security.login_required,
+        "exposed": not is_loopback(state.security.host),
+        "idempotency_key": str(uuid.uuid4()),
+    }
+    response = _templates(request).TemplateResponse(
+        request, template, {**shared, **(context or {})}, status_code=status
+    )
+    if CSRF_COOKIE not in request.cookies:
+        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
+    return response
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A plain error page that says what went wrong and where to go next."""
+    return render(request, "error.html", {"status": status, "message": message}, status)
+
+
+def form_error(exc: MicrodoseError) -> dict[str, str]:
+    """The field and message of a domain error, for showing beside a form field."""
+    field = getattr(exc, "field", "form")
+    return {"field": str(field).replace("-", "_"), "message": exc.message}

@@ -1,0 +1,182 @@
+"""Chromium (Debian's, headless) through the main journeys of a real ``microdose serve``.
+
+Desktop (1280 px) and phone (360 px) widths; screenshots go to artifacts/screenshots/.
+Every request the browser makes is recorded: none may leave 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from tests.web.conftest import Served, start_server
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+]
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 780)}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing"),
+]
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """One ``microdose serve --demo`` on a free port for the module, over a fresh journal."""
+    folder = tmp_path_factory.mktemp("browser")
+    served = start_server(f"sqlite:///{folder / 'demo.sqlite3'}", "--demo")
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium from Debian (never a downloaded browser)."""
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield launched
+        launched.close()
+
+
+class Journey:
+    """One browser context at one width, recording requests and console errors."""
+
+    def __init__(self, browser: object, base: str, name: str) -> None:
+        width, height = VIEWPORTS[name]
+        self.context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
+        self.context.set_default_timeout(15_000)
+        self.page = self.context.new_page()
+        self.base, self.name = base, name
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _console(self, message: object) -> None:
+        if message.type == "error":  # type: ignore[attr-defined]
+            where = message.location  # type: ignore[attr-defined]
+            self.errors.append(f"{message.text} at {where} on {self.page.url}")  # type: ignore[attr-defined]
+
+    def go(self, path: str) -> None:
+        self.page.goto(self.base + path)
+        self.page.wait_for_load_state("networkidle")
+
+    def shot(self, label: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(SHOTS / f"{self.name}-{label}.png"), full_page=True)
+
+    def no_horizontal_scroll(self) -> None:
+        width = self.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= VIEWPORTS[self.name][0], f"{self.page.url} is {width}px wide"
+
+
+def checkin_journey(j: Journey) -> None:
+    j.go("/")
+    for name, value in (("mood", 7), ("anxiety", 3), ("energy", 6), ("focus", 6), ("sleep", 8),
+                        ("connectedness", 5)):
+        j.page.get_by_label(f"{name} {value}", exact=True).check()
+    j.page.get_by_role("button", name="Save check-in").click()
+    j.page.get_by_text("Check-in saved").wait_for()
+    j.no_horizontal_scroll()
+    j.shot("today")
+
+
+def dose_journey(j: Journey) -> None:
+    j.go("/doses")
+    j.page.get_by_label("Weight in grams").fill("0.15")
+    j.page.locator("#estimate").get_by_text("mg psilocybin").wait_for()  # HTMX fragment
+    j.page.get_by_role("button", name="Record dose").click()
+    j.page.get_by_text("Dose recorded.").wait_for()
+    j.no_horizontal_scroll()
+    j.shot("doses")
+
+
+def questionnaire_journey(j: Journey, item9: str) -> None:
+    j.go("/questionnaires/phq9")
+    answers = ["Several days"] * 8 + [item9]
+    for number, label in enumerate(answers, start=1):
+        j.page.get_by_text(f"Question {number} of 9").wait_for()
+        if number == 1:
+            j.no_horizontal_scroll()
+            j.shot("questionnaire-item")
+        j.page.get_by_label(label, exact=True).check()
+        j.page.get_by_role("button", name="Finish and save" if number == 9 else "Next").click()
+    if item9 != "Not at all":
+        # the crisis resources come before anything else, with the acknowledgement
+        j.page.get_by_role("heading", name="Please reach out now").wait_for()
+        assert "Samaritans" in j.page.content()
+        j.shot("crisis")
+        j.go("/")
+        assert urlsplit(j.page.url).path == "/crisis"
+        j.page.get_by_role("button", name="I have seen these resources").click()
+        j.page.wait_for_url(j.base + "/")  # acknowledged: back where the person was going
+        j.go("/questionnaires/phq9/latest")
+    j.page.get_by_role("heading", name="PHQ-9: your result").wait_for()
+    j.shot("questionnaire-result")
+
+
+def insights_journey(j: Journey) -> None:
+    j.go("/insights")
+    j.page.wait_for_function("document.querySelectorAll('figure.chart-ready').length >= 3")
+    assert j.page.locator("figure.chart-ready svg").count() >= 3
+    j.no_horizontal_scroll()
+    j.shot("insights")
+
+
+def other_pages(j: Journey) -> None:
+    for path in ("/plan", "/trial", "/safety", "/evidence", "/settings", "/questionnaires"):
+        j.go(path)
+        assert j.page.locator("h1").count() == 1
+        j.no_horizontal_scroll()
+        j.shot(path.strip("/"))
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_main_journeys(browser: object, demo_server: Served, width: str) -> None:
+    j = Journey(browser, demo_server.url, width)
+    checkin_journey(j)
+    dose_journey(j)
+    questionnaire_journey(j, "More than half the days" if width == "phone" else "Not at all")
+    insights_journey(j)
+    other_pages(j)
+    hosts = {urlsplit(url).hostname for url in j.requests if not url.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
+    assert j.errors == [], j.errors  # no CSP violation, no script error
+    j.context.close()
+
+
+def test_keyboard_only_checkin_with_visible_focus(browser: object, demo_server: Served) -> None:
+    j = Journey(browser, demo_server.url, "desktop")
+    j.go("/")
+    j.page.keyboard.press("Tab")
+    assert j.page.evaluate("document.activeElement.textContent") == "Skip to content"
+    j.page.keyboard.press("Enter")
+    j.page.locator("input[name=mood]").first.focus()
+    for _ in range(6):  # each rating: arrow to a value, Tab to the next group
+        j.page.keyboard.press("ArrowRight")
+        outline = j.page.evaluate(
+            "getComputedStyle(document.activeElement.nextElementSibling).outlineWidth"
+        )
+        assert float(outline.removesuffix("px")) >= 2, "the focused rating has no visible ring"
+        j.page.keyboard.press("Tab")
+    j.shot("keyboard-focus")
+    j.page.get_by_role("button", name="Save check-in").focus()
+    j.page.keyboard.press("Enter")
+    j.page.get_by_text("Check-in saved").wait_for()
+    assert j.errors == []
+    j.context.close()
