@@ -1,7 +1,7 @@
 """Insight commands: analyze, report (clinician PDF), import (our own export back).
 
 The extra export formats (parquet, tidy-csv, fhir, ics) are served by ``microdose export``
-through ``services.portability.EXTRA_FORMATS``.
+through ``reports.exports.EXPORTERS``.
 """
 
 from __future__ import annotations

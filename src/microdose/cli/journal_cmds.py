@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -189,21 +189,22 @@ def history(
 def export(
     ctx: typer.Context,
     fmt: Annotated[
-        str, typer.Option("--format", help="json or csv (see also the insight formats).")
+        str, typer.Option("--format", help="json, csv, tidy-csv, parquet, fhir or ics.")
     ] = "json",
     output: Annotated[
         Path | None, typer.Option(help="File (json) or folder (csv); json defaults to stdout.")
     ] = None,
 ) -> None:
     """Export the whole journal."""
+    from microdose.reports.exports import EXPORTERS
     from microdose.services import portability
 
-    exporters: dict[str, Any] = {"json": None, "csv": None, **portability.EXTRA_FORMATS}
-    if fmt not in exporters:
-        raise InvalidInput("format", f"{fmt!r} is not an export format", ", ".join(exporters))
+    formats = ["json", "csv", *EXPORTERS]
+    if fmt not in formats:
+        raise InvalidInput("format", f"{fmt!r} is not an export format", ", ".join(formats))
     with state(ctx).session() as (session, person):
-        if fmt in portability.EXTRA_FORMATS:
-            written = portability.EXTRA_FORMATS[fmt](session=session, person=person, output=output)
+        if fmt in EXPORTERS:
+            written = EXPORTERS[fmt](session=session, person=person, output=output)
             typer.echo(f"wrote {written}")
             return
         document = portability.export_document(session=session, person=person)

@@ -1,24 +1,26 @@
 """The extra formats of ``microdose export``: tidy tables (Parquet or CSV), FHIR, ICS.
 
 Each exporter has the signature of :class:`microdose.services.portability.Exporter`
-(``session``, ``person``, ``output``) and returns the path it wrote; the registry
-``portability.EXTRA_FORMATS`` refers to them by name so that nothing here is imported
-until one is used.
+(``session``, ``person``, ``output``) and returns the path it wrote. ``EXPORTERS`` maps the
+format names to them; the CLI and the web import this module only when they export.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 from sqlalchemy.orm import Session
 
 from microdose.domain.errors import NotFound
 from microdose.services.insight import gather
+from microdose.services.portability import Exporter
 from microdose.store.models import Person
 
-__all__ = ["export_fhir", "export_ics", "export_parquet", "export_tidy_csv"]
+__all__ = ["EXPORTERS", "export_fhir", "export_ics", "export_parquet", "export_tidy_csv"]
 
 
 def _default(stem: str, suffix: str = "") -> Path:
@@ -72,3 +74,10 @@ def export_ics(*, session: Session, person: Person, output: Path | None) -> Path
     path = output or Path("microdose-plan.ics")
     path.write_bytes(plan_calendar(plan, tz=person.timezone, reminders=True))
     return path
+
+
+#: the formats beyond the raw JSON and CSV of ``services.portability``
+EXPORTERS: Mapping[str, Exporter] = MappingProxyType(
+    {"parquet": export_parquet, "tidy-csv": export_tidy_csv, "fhir": export_fhir,
+     "ics": export_ics}
+)

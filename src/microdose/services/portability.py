@@ -87,30 +87,6 @@ class Exporter(Protocol):
     def __call__(self, *, session: Session, person: Person, output: Path | None) -> Path: ...
 
 
-#: further export formats (parquet, fhir, ics) registered by the reports layer
-EXTRA_FORMATS: dict[str, Exporter] = {}
-
-
-def _deferred(name: str) -> Exporter:
-    """An exporter of ``microdose.reports.exports``, imported only when it runs."""
-
-    def export(*, session: Session, person: Person, output: Path | None) -> Path:
-        from importlib import import_module
-
-        exporter: Exporter = getattr(import_module("microdose.reports.exports"), name)
-        return exporter(session=session, person=person, output=output)
-
-    return export
-
-
-EXTRA_FORMATS.update(
-    parquet=_deferred("export_parquet"),
-    **{"tidy-csv": _deferred("export_tidy_csv")},
-    fhir=_deferred("export_fhir"),
-    ics=_deferred("export_ics"),
-)
-
-
 def ensure_fresh(*, session: Session, person: Person) -> bool:
     """True when the person has recorded nothing yet."""
     for table in person_tables():

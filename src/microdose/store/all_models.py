@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from microdose.store import models  # noqa: F401
-from microdose.store import safety_models  # noqa: F401
-from microdose.store import service_models  # noqa: F401
-from microdose.store import trial_models  # noqa: F401
-from microdose.store import web_models  # noqa: F401
+from microdose.store import (
+    models,  # noqa: F401
+    safety_models,  # noqa: F401
+    service_models,  # noqa: F401
+    trial_models,  # noqa: F401
+    web_models,  # noqa: F401
+)
 from microdose.store.base import Base
 
 metadata = Base.metadata

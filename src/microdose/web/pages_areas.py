@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from microdose.domain import adverse, evidence
 from microdose.domain import safety as safety_rules
 from microdose.domain.errors import InvalidInput, MicrodoseError
+from microdose.reports.exports import EXPORTERS
 from microdose.services import crisis, portability, safety
 from microdose.services.adverse import adverse_events, record_adverse
 from microdose.services.people import local_today
@@ -224,7 +225,7 @@ def _settings_page(
             "region": person.region,
             "region_used": safety.person_region(person, state.settings.region),
             "regions": crisis.known_regions(),
-            "formats": ["json", "csv", *portability.EXTRA_FORMATS],
+            "formats": ["json", "csv", *EXPORTERS],
             "database": _safe_url(state.settings.database_url),
             **extra,
         }
@@ -312,7 +313,7 @@ def export_journal(state: StateDep, fmt: str) -> Response:
 
     from microdose.domain.errors import NotFound
 
-    formats = ["json", "csv", *portability.EXTRA_FORMATS]
+    formats = ["json", "csv", *EXPORTERS]
     if fmt not in formats:
         raise NotFound(f"{fmt!r} is not an export format (allowed: {', '.join(formats)})")
     with state.sessions() as session, tempfile.TemporaryDirectory() as folder:
@@ -325,7 +326,7 @@ def export_journal(state: StateDep, fmt: str) -> Response:
             else:
                 portability.write_csv(document, target)
         else:
-            target = portability.EXTRA_FORMATS[fmt](session=session, person=person, output=target)
+            target = EXPORTERS[fmt](session=session, person=person, output=target)
         session.commit()
         name, body = _download(target)
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
