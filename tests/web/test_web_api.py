@@ -243,3 +243,14 @@ def test_openapi_documents_problems_and_idempotency(api: TestClient) -> None:
     assert "Idempotency-Key" in [p["name"] for p in post["parameters"]]
     assert list(post["responses"]["422"]["content"]) == [PROBLEM]
     assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+
+def test_api_vocabularies_are_the_domain_vocabularies() -> None:
+    # the API schema spells out the vocabularies as Literals (for OpenAPI); they must not drift
+    from typing import get_args
+
+    from microdose.domain.checkins import GUESSES, SIDE_EFFECTS
+    from microdose.web.schemas import Guess, SideEffect
+
+    assert get_args(SideEffect) == SIDE_EFFECTS
+    assert get_args(Guess) == GUESSES
