@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, ForeignKey, MetaData
+from sqlalchemy import Uuid as SAUuid
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -51,3 +53,18 @@ class UTCDateTime(TypeDecorator[datetime]):
 def utcnow() -> datetime:
     """The current time in UTC."""
     return datetime.now(UTC)
+
+
+def id_column() -> Mapped[uuid.UUID]:
+    """A UUID primary key, generated on insert."""
+    return mapped_column(SAUuid, primary_key=True, default=uuid.uuid4)
+
+
+def parent_fk(target: str) -> Mapped[uuid.UUID]:
+    """An indexed foreign key whose rows go when the parent row goes."""
+    return mapped_column(SAUuid, ForeignKey(target, ondelete="CASCADE"), index=True)
+
+
+def person_fk() -> Mapped[uuid.UUID]:
+    """The owning person: export and delete find a person's data by this column."""
+    return parent_fk("person.id")

@@ -11,31 +11,27 @@ from sqlalchemy import (
     Boolean,
     Date,
     Float,
-    ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy import Uuid as SAUuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microdose.store.base import Base, UTCDateTime, utcnow
-
-
-def _id() -> Mapped[uuid.UUID]:
-    return mapped_column(SAUuid, primary_key=True, default=uuid.uuid4)
-
-
-def _person_fk() -> Mapped[uuid.UUID]:
-    return mapped_column(SAUuid, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+from microdose.store.base import (
+    Base,
+    UTCDateTime,
+    id_column,
+    person_fk,
+    utcnow,
+)
 
 
 class Person(Base):
     """The person whose journal this is (one per personal journal; many on a service)."""
 
     __tablename__ = "person"
-    id: Mapped[uuid.UUID] = _id()
+    id: Mapped[uuid.UUID] = id_column()
     display_name: Mapped[str] = mapped_column(String(200), default="me")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     region: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -46,8 +42,8 @@ class PlanRow(Base):
     """A protocol plan; dose days are derived from it by ``domain.protocols``."""
 
     __tablename__ = "plan"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     protocol: Mapped[str] = mapped_column(String(32))
     start_date: Mapped[date] = mapped_column(Date)
     weeks: Mapped[int] = mapped_column(Integer)
@@ -62,8 +58,8 @@ class DoseRow(Base):
     """A dose taken: when (UTC and the person's local day), what, how much, warnings."""
 
     __tablename__ = "dose"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
     local_date: Mapped[date] = mapped_column(Date, index=True)
     timezone: Mapped[str] = mapped_column(String(64))
@@ -84,8 +80,8 @@ class CheckinRow(Base):
 
     __tablename__ = "checkin"
     __table_args__ = (UniqueConstraint("person_id", "local_date", name="uq_checkin_person_day"),)
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     local_date: Mapped[date] = mapped_column(Date)
     mood: Mapped[int] = mapped_column(Integer)
     anxiety: Mapped[int] = mapped_column(Integer)
@@ -105,8 +101,8 @@ class ResponseRow(Base):
     """A scored questionnaire response (PHQ-9, GAD-7, WHO-5, DASS-21)."""
 
     __tablename__ = "questionnaire_response"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     instrument: Mapped[str] = mapped_column(String(16), index=True)
     local_date: Mapped[date] = mapped_column(Date, index=True)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -121,8 +117,8 @@ class JournalRow(Base):
     """A journal entry: an intention before a dose day, integration after, or a free note."""
 
     __tablename__ = "journal_entry"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     kind: Mapped[str] = mapped_column(String(16))
     local_date: Mapped[date] = mapped_column(Date, index=True)
     text: Mapped[str] = mapped_column(Text)

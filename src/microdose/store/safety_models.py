@@ -6,27 +6,25 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, Integer, String, Text
 from sqlalchemy import Uuid as SAUuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microdose.store.base import Base, UTCDateTime, utcnow
-
-
-def _id() -> Mapped[uuid.UUID]:
-    return mapped_column(SAUuid, primary_key=True, default=uuid.uuid4)
-
-
-def _person_fk() -> Mapped[uuid.UUID]:
-    return mapped_column(SAUuid, ForeignKey("person.id", ondelete="CASCADE"), index=True)
+from microdose.store.base import (
+    Base,
+    UTCDateTime,
+    id_column,
+    person_fk,
+    utcnow,
+)
 
 
 class ScreenRow(Base):
     """A safety screen: what was declared, the verdict and its reasons."""
 
     __tablename__ = "safety_screen"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     screened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
     medications: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -39,8 +37,8 @@ class MedicationChangeRow(Base):
     """The person said their medications changed: a new screen is due."""
 
     __tablename__ = "medication_change"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -49,8 +47,8 @@ class CrisisEventRow(Base):
     """A crisis flag (PHQ-9 item 9, DASS-21 item 21, deterioration, screen) and its ack."""
 
     __tablename__ = "crisis_event"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     triggered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     triggers: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(32))
@@ -63,8 +61,8 @@ class AdverseEventRow(Base):
     """An adverse event: category, grade 1–4, when, what was done, and the advice given."""
 
     __tablename__ = "adverse_event"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     category: Mapped[str] = mapped_column(String(32))
     grade: Mapped[int] = mapped_column(Integer)
@@ -80,8 +78,8 @@ class AlertRow(Base):
     """Something a clinician (or the person) must see: a crisis or a serious adverse event."""
 
     __tablename__ = "safety_alert"
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     kind: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)

@@ -31,7 +31,14 @@ from sqlalchemy import (
 from sqlalchemy import Uuid as SAUuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from microdose.store.base import Base, UTCDateTime, utcnow
+from microdose.store.base import (
+    Base,
+    UTCDateTime,
+    id_column,
+    parent_fk,
+    person_fk,
+    utcnow,
+)
 
 #: the tables this module adds, in creation order (the migration uses the same order)
 TABLES = (
@@ -49,23 +56,13 @@ TABLES = (
 )
 
 
-def _id() -> Mapped[uuid.UUID]:
-    return mapped_column(SAUuid, primary_key=True, default=uuid.uuid4)
-
-
-def _person_fk() -> Mapped[uuid.UUID]:
-    return mapped_column(SAUuid, ForeignKey("person.id", ondelete="CASCADE"), index=True)
-
-
-def _parent_fk(target: str) -> Mapped[uuid.UUID]:
-    return mapped_column(SAUuid, ForeignKey(target, ondelete="CASCADE"), index=True)
 
 
 class AccountRow(Base):
     """A login: email (stored lower-case, unique), role, and the person of a participant."""
 
     __tablename__ = "account"
-    id: Mapped[uuid.UUID] = _id()
+    id: Mapped[uuid.UUID] = id_column()
     email: Mapped[str] = mapped_column(String(320), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     person_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -96,7 +93,7 @@ class LoginAttemptRow(Base):
         Index("ix_login_attempt_email_at", "email", "at"),
         Index("ix_login_attempt_client_key_at", "client_key", "at"),
     )
-    id: Mapped[uuid.UUID] = _id()
+    id: Mapped[uuid.UUID] = id_column()
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     email: Mapped[str] = mapped_column(String(320))
     client_key: Mapped[str] = mapped_column(String(128))
@@ -110,8 +107,8 @@ class ClinicianLinkRow(Base):
     """A clinician's invitation (code digest) and, once accepted, the link to a person."""
 
     __tablename__ = "clinician_link"
-    id: Mapped[uuid.UUID] = _id()
-    clinician_id: Mapped[uuid.UUID] = _parent_fk("account.id")
+    id: Mapped[uuid.UUID] = id_column()
+    clinician_id: Mapped[uuid.UUID] = parent_fk("account.id")
     person_id: Mapped[uuid.UUID | None] = mapped_column(
         SAUuid, ForeignKey("person.id", ondelete="CASCADE"), nullable=True, index=True
     )
@@ -126,11 +123,11 @@ class AlertAcknowledgementRow(Base):
     """A clinician's acknowledgement of a safety alert, with their note (one per alert)."""
 
     __tablename__ = "alert_acknowledgement"
-    id: Mapped[uuid.UUID] = _id()
+    id: Mapped[uuid.UUID] = id_column()
     #: ``safety_alert.id``; no foreign key, so that this migration branch does not depend on
     #: the safety branch (both rows go with the person)
     alert_id: Mapped[uuid.UUID] = mapped_column(SAUuid, unique=True)
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    person_id: Mapped[uuid.UUID] = person_fk()
     account_id: Mapped[uuid.UUID | None] = mapped_column(
         SAUuid, ForeignKey("account.id", ondelete="SET NULL"), nullable=True
     )
@@ -142,7 +139,7 @@ class AuditRow(Base):
     """Who did what to whose data, when; append-only (database triggers refuse changes)."""
 
     __tablename__ = "audit_log"
-    id: Mapped[uuid.UUID] = _id()
+    id: Mapped[uuid.UUID] = id_column()
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_account_id: Mapped[uuid.UUID | None] = mapped_column(SAUuid, nullable=True)
     actor_role: Mapped[str] = mapped_column(String(16))
@@ -160,7 +157,7 @@ class StudyRow(Base):
     """A study: arms, protocol, schedule of assessments by study day, status, export rules."""
 
     __tablename__ = "study"
-    id: Mapped[uuid.UUID] = _id()
+    id: Mapped[uuid.UUID] = id_column()
     owner_id: Mapped[uuid.UUID] = mapped_column(SAUuid, ForeignKey("account.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -179,8 +176,8 @@ class StudyInvitationRow(Base):
     """A single-use invitation code (digest only), optionally for one arm."""
 
     __tablename__ = "study_invitation"
-    id: Mapped[uuid.UUID] = _id()
-    study_id: Mapped[uuid.UUID] = _parent_fk("study.id")
+    id: Mapped[uuid.UUID] = id_column()
+    study_id: Mapped[uuid.UUID] = parent_fk("study.id")
     code_digest: Mapped[str] = mapped_column(String(64), unique=True)
     arm: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -195,8 +192,8 @@ class ConsentVersionRow(Base):
     __table_args__ = (
         UniqueConstraint("study_id", "version", name="uq_consent_version_study_version"),
     )
-    id: Mapped[uuid.UUID] = _id()
-    study_id: Mapped[uuid.UUID] = _parent_fk("study.id")
+    id: Mapped[uuid.UUID] = id_column()
+    study_id: Mapped[uuid.UUID] = parent_fk("study.id")
     version: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -211,9 +208,9 @@ class EnrolmentRow(Base):
         UniqueConstraint("study_id", "person_id", name="uq_study_enrolment_study_person"),
         UniqueConstraint("study_id", "pseudonym", name="uq_study_enrolment_study_pseudonym"),
     )
-    id: Mapped[uuid.UUID] = _id()
-    study_id: Mapped[uuid.UUID] = _parent_fk("study.id")
-    person_id: Mapped[uuid.UUID] = _person_fk()
+    id: Mapped[uuid.UUID] = id_column()
+    study_id: Mapped[uuid.UUID] = parent_fk("study.id")
+    person_id: Mapped[uuid.UUID] = person_fk()
     pseudonym: Mapped[str] = mapped_column(String(16))
     arm: Mapped[str] = mapped_column(String(32))
     start_date: Mapped[date] = mapped_column(Date)
@@ -231,9 +228,9 @@ class ConsentAcceptanceRow(Base):
             "person_id", "consent_version_id", name="uq_consent_acceptance_person_version"
         ),
     )
-    id: Mapped[uuid.UUID] = _id()
-    person_id: Mapped[uuid.UUID] = _person_fk()
-    enrolment_id: Mapped[uuid.UUID] = _parent_fk("study_enrolment.id")
-    consent_version_id: Mapped[uuid.UUID] = _parent_fk("consent_version.id")
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
+    enrolment_id: Mapped[uuid.UUID] = parent_fk("study_enrolment.id")
+    consent_version_id: Mapped[uuid.UUID] = parent_fk("consent_version.id")
     sha256: Mapped[str] = mapped_column(String(64))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
