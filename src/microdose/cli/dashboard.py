@@ -154,15 +154,6 @@ def demo(
     show_status(result)
 
 
-def dashboard(ctx: typer.Context) -> None:
-    """Show today's dashboard (same as `status`)."""
-    from microdose.services.overview import status as build_status
-    from microdose.services.people import local_today
-
-    with state(ctx).session() as (session, person):
-        show_status(build_status(session=session, person=person, today=local_today(person)))
-
-
 def register(app: typer.Typer) -> None:
     """Add the demo command."""
     app.command()(demo)

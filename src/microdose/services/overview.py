@@ -13,7 +13,7 @@ from microdose.services.checkins import checkins
 from microdose.services.doses import doses
 from microdose.services.entries import entries
 from microdose.services.plans import active_plan
-from microdose.services.questionnaires import latest_by_instrument
+from microdose.services.questionnaires import latest_by_instrument, responses
 from microdose.services.serialize import row_dict
 from microdose.store.models import Person
 
@@ -105,8 +105,6 @@ def history(
         ("journal", entries(session=session, person_id=pid)),
     ):
         items += [{"type": kind, "date": r.local_date.isoformat(), **row_dict(r)} for r in rows]
-    from microdose.services.questionnaires import responses
-
     items += [
         {"type": "questionnaire", "date": r.local_date.isoformat(), **row_dict(r)}
         for r in responses(session=session, person_id=pid)
