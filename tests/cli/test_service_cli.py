@@ -101,3 +101,15 @@ def test_clinician_commands(cli: CliRun) -> None:
     assert [r["display_name"] for r in rows] == ["ana"]
     assert "ana" in cli("clinician", "caseload", "--as", "doc@example.org").stdout
     assert cli("clinician", "caseload", "--as", "ana@example.org").exit_code == 6
+
+
+def test_journal_commands_refuse_a_service_database(cli: CliRun) -> None:
+    checkin = ("checkin", *[f"--{r}={5}" for r in ("mood", "anxiety", "energy", "focus",
+                                                   "sleep", "connectedness")])
+    assert cli(*checkin).exit_code == 0  # a personal journal: fine
+    _add(cli, "p@example.org", "participant")
+    for command in (checkin, ("delete", "--all", "--yes"), ("status",)):
+        refused = cli(*command)
+        assert refused.exit_code == 5, (command, refused.output)  # Conflict
+        assert "multi-user service" in refused.stderr
+    assert "1 account(s)" in cli("user", "list").stdout  # nothing was deleted

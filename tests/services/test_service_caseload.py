@@ -134,8 +134,10 @@ def test_participants_cannot_acknowledge_or_read_others(session: Session) -> Non
                     answers=PHQ9_ITEM9, day=TODAY)
     alert_id = uuid.UUID(
         care.person_alerts(session=session, actor=ana, person_id=ana.person_id)[0]["id"])
-    with pytest.raises(NotFound):
-        care.acknowledge_alert(session=session, actor=bob, alert_id=alert_id, note="x")
+    for participant in (bob, ana):  # not even their own: it would leave the caseload
+        with pytest.raises(AccessDenied):
+            care.acknowledge_alert(session=session, actor=participant, alert_id=alert_id,
+                                   note="x")
     with pytest.raises(NotFound):
         care.person_alerts(session=session, actor=bob, person_id=ana.person_id)
     admin = account(session, "adm@example.org", "admin")

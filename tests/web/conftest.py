@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
+from tests.web.service_world import World, build_world, log_in, service_app
 
 from microdose.settings import Settings
 from microdose.web.app import create_app
@@ -123,3 +124,14 @@ def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
     yield start
     for served in started:
         served.stop()
+
+
+@pytest.fixture
+def service(database_url: str) -> Iterator[tuple[TestClient, World]]:
+    """The app in service mode with a small world of accounts, all logged in via the API."""
+    app = service_app(database_url)
+    world = build_world(app)
+    with TestClient(app, base_url=BASE_URL) as client:
+        log_in(client, world)
+        yield client, world
+    app.state.web.engine.dispose()

@@ -41,6 +41,7 @@ class AppState:
         from microdose.services.people import ensure_person
 
         with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            _refuse_service_database(session)
             person = ensure_person(session=session, timezone=self.settings.timezone)
             yield session, person
 
@@ -48,3 +49,18 @@ class AppState:
         """Release the engine's connections."""
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _refuse_service_database(session: Session) -> None:
+    """Journal commands act on one personal journal: never on a multi-user service's data."""
+    from sqlalchemy import select
+
+    from microdose.domain.errors import Conflict
+    from microdose.store.service_models import AccountRow
+
+    if session.scalars(select(AccountRow.id).limit(1)).first() is not None:
+        raise Conflict(
+            "this database is a multi-user service (it holds accounts): journal commands "
+            "act on one personal journal. Participants record through the web app or the "
+            "API; manage the service with `microdose user`, `study` and `clinician`"
+        )

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from microdose.cli.output import state
-from microdose.domain.errors import Conflict, InvalidInput
+from microdose.domain.errors import Conflict, InvalidInput, MicrodoseError
 
 if TYPE_CHECKING:
     import socket
+
+    import uvicorn
+    from fastapi import FastAPI
 
     from microdose.cli.context import AppState
     from microdose.settings import Settings
@@ -39,7 +45,7 @@ def _bind(host: str, port: int) -> socket.socket:
         sock.close()
         raise InvalidInput("port", f"cannot listen on {host}:{port} ({exc.strerror})",
                            "a free port, or 0 for any free port") from exc
-    sock.listen(128)
+    sock.listen(2048)  # as uvicorn's default backlog: bursts of new clients wait
     sock.set_inheritable(True)
     return sock
 
@@ -115,6 +121,105 @@ def _prepare(ctx: typer.Context, demo: bool, encrypt: bool) -> Settings:
     return app_state.settings
 
 
+def _survey(settings: Settings) -> int:
+    """Migrate the database now (before any worker starts) and count its accounts."""
+    from sqlalchemy import func, select
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    from microdose.store.engine import make_engine
+    from microdose.store.migrate import ensure_schema
+    from microdose.store.service_models import AccountRow
+
+    engine = make_engine(settings.database_url)
+    try:
+        ensure_schema(engine)
+        with engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(AccountRow)) or 0)
+    except OperationalError:
+        raise
+    except DatabaseError as exc:
+        raise InvalidInput(
+            "database-url",
+            f"cannot open the journal ({exc.orig or exc})",
+            "the right encryption passphrase (--encrypt), or a journal that is not encrypted",
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _check_proxies(value: str | None) -> str | None:
+    """``--forwarded-allow-ips``: comma-separated addresses or networks, or ``*``."""
+    import ipaddress
+
+    if value is None:
+        return None
+    for item in value.split(","):
+        try:
+            if item.strip() != "*":
+                ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError as exc:
+            raise InvalidInput(
+                "forwarded-allow-ips", f"{item.strip()!r} is not an address or network",
+                "comma-separated addresses or networks of your reverse proxy, e.g. 127.0.0.1",
+            ) from exc
+    return value
+
+
+@contextmanager
+def _worker_environment(
+    settings: Settings, host: str, passphrase: str | None, demo: bool, service: bool
+) -> Iterator[None]:
+    """Everything the workers' ``app_from_environment`` reads, set while they run."""
+    from microdose.settings import PREFIX
+    from microdose.web.app import SERVE_DEMO_ENV, SERVE_HOST_ENV, SERVE_SERVICE_ENV
+
+    fields = ("database_url", "timezone", "region", "environment", "secret_key")
+    values = {PREFIX + name.upper(): getattr(settings, name) for name in fields}
+    values |= {PASSPHRASE_ENV: passphrase, SERVE_HOST_ENV: host,
+               SERVE_DEMO_ENV: "1" if demo else "0", SERVE_SERVICE_ENV: "1" if service else "0"}
+    saved = {name: os.environ.get(name) for name in values}
+
+    def put(entries: dict[str, str | None]) -> None:
+        for name, value in entries.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    put(values)
+    try:
+        yield
+    finally:
+        put(saved)
+
+
+def _uvicorn_config(app: FastAPI, workers: int, forwarded: str | None) -> uvicorn.Config:
+    """One worker runs ``app``; several each build it from the environment."""
+    import uvicorn
+
+    return uvicorn.Config(
+        "microdose.web.app:app_from_environment" if workers > 1 else app,
+        factory=workers > 1,
+        workers=workers,
+        log_level="warning",
+        timeout_graceful_shutdown=3,
+        proxy_headers=forwarded is not None,
+        forwarded_allow_ips=forwarded,
+        server_header=False,  # no "server: uvicorn" in every response
+    )
+
+
+def _announce(what: str, sock: socket.socket, workers: int) -> None:
+    bound_host, bound_port = sock.getsockname()[:2]
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    several = f" with {workers} workers" if workers > 1 else ""
+    typer.echo(
+        f"microdose is serving {what} at http://{shown}:{bound_port}{several}"
+        " — press Ctrl+C to stop"
+    )
+    sys.stdout.flush()
+
+
 def serve(
     ctx: typer.Context,
     host: Annotated[
@@ -132,38 +237,74 @@ def serve(
             " or asked).",
         ),
     ] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes sharing the port (PostgreSQL).")
+    ] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Trust X-Forwarded-For/-Proto from these addresses (your TLS proxy, e.g. "
+            "127.0.0.1); default: trust nobody."
+        ),
+    ] = None,
 ) -> None:
     """Serve the journal in the browser, and the JSON API under /api/v1.
 
     Binds 127.0.0.1 (this computer only) unless --host says otherwise; any other
-    address requires a login passphrase (MICRODOSE_WEB_PASSPHRASE, or asked).
+    address requires a login passphrase (MICRODOSE_WEB_PASSPHRASE, or asked) unless the
+    database holds accounts (the multi-user service, where accounts log in).
     """
+    from dataclasses import replace
+
+    from microdose.settings import check_deployment
+
+    check_deployment(state(ctx).settings)  # refuse default secrets before anything else
+    forwarded = _check_proxies(forwarded_allow_ips)
+    if workers > 1 and encrypt:
+        raise InvalidInput("workers", "an encrypted journal is served by one process (its "
+                           "key is not handed to other processes)", "--workers 1 with --encrypt")
+    settings = _prepare(ctx, demo, encrypt)
+    accounts = _survey(settings)
+    if not accounts and settings.environment != "development":
+        raise InvalidInput(
+            "database-url", "holds no accounts: it would be served as one personal journal "
+            "without logins", "create the first account with `microdose user add` first")
+    passphrase = None if accounts else _login_passphrase(host)
+    if workers > 1 and not settings.secret_key:  # development: one random key for all
+        settings = replace(settings, secret_key=secrets.token_urlsafe(48))
+    sock = _bind(host, port)
+    _run(settings, sock, host=host, workers=workers, forwarded=forwarded,
+         passphrase=passphrase, demo=demo, accounts=accounts)
+
+
+def _run(settings: Settings, sock: socket.socket, *, host: str, workers: int,
+         forwarded: str | None, passphrase: str | None, demo: bool, accounts: int) -> None:
+    """Build the app (in this process: it checks and prepares the database), then serve."""
     import uvicorn
-    from sqlalchemy.exc import DatabaseError
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
 
     from microdose.web.app import create_app
 
-    settings = _prepare(ctx, demo, encrypt)
-    passphrase = _login_passphrase(host)
-    sock = _bind(host, port)
     try:
-        app = create_app(settings, host=host, passphrase=passphrase, demo=demo)
-    except DatabaseError as exc:
+        app = create_app(settings, host=host, passphrase=passphrase, demo=demo,
+                         service=accounts > 0)
+    except BaseException:
         sock.close()
-        raise InvalidInput(
-            "database-url",
-            f"cannot open the journal ({exc.orig or exc})",
-            "the right encryption passphrase (--encrypt), or a journal that is not encrypted",
-        ) from exc
-    bound_host, bound_port = sock.getsockname()[:2]
-    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    typer.echo(
-        f"microdose is serving {'the demo journal' if demo else 'your journal'} at "
-        f"http://{shown}:{bound_port} — press Ctrl+C to stop"
-    )
-    sys.stdout.flush()
-    config = uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=3)
-    uvicorn.Server(config).run(sockets=[sock])
+        raise
+    what = (f"the service ({accounts} account{'' if accounts == 1 else 's'})" if accounts
+            else "the demo journal" if demo else "your journal")
+    _announce(what, sock, workers)
+    config = _uvicorn_config(app, workers, forwarded)
+    if workers == 1:
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    app.state.web.engine.dispose()
+    supervisor = Multiprocess(config, sockets=[sock])
+    with _worker_environment(settings, host, passphrase, demo, accounts > 0):
+        supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        raise MicrodoseError("a worker process failed to start; --workers 1 shows why")
 
 
 def register(app: typer.Typer) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from microdose.domain.errors import Conflict, InvalidInput, NotFound
 from microdose.domain.roles import Action, Relation, Resource, Role, parse_role
+from microdose.services import login_sessions
 from microdose.services.access import Actor, authorize
 from microdose.services.people import check_timezone
 from microdose.services.serialize import plain
@@ -366,6 +367,7 @@ def change_password(
     assert row is not None
     row.password_hash = (hasher or password_hasher()).hash(new_password)
     row.changed_at = utcnow()
+    login_sessions.end_all(session=session, account_id=account.id)
     session.flush()
 
 
@@ -392,6 +394,8 @@ def set_disabled(
               what="account.disable" if disabled else "account.enable",
               subject_person_id=account.person_id)
     account.disabled = disabled
+    if disabled:
+        login_sessions.end_all(session=session, account_id=account.id)
     session.flush()
     return account
 

@@ -334,7 +334,13 @@ def acknowledge_alert(
     *, session: Session, actor: Actor, alert_id: uuid.UUID, note: str,
     now: datetime | None = None,
 ) -> AlertAcknowledgementRow:
-    """A linked clinician acknowledges an alert with a note (once per alert)."""
+    """A linked clinician acknowledges an alert with a note (once per alert).
+
+    A participant never acknowledges their own alert here: that would take it off their
+    clinician's caseload (they acknowledge the crisis resources in the crisis flow).
+    """
+    if actor.person_id is not None:
+        raise AccessDenied("alert.acknowledge: only the person's clinician can acknowledge it")
     alert = session.get(AlertRow, alert_id)
     if alert is None:
         raise NotFound("alert: not found")

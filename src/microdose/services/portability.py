@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -79,6 +80,14 @@ def delete_all(*, session: Session) -> int:
         session.execute(delete(table))
     result = session.execute(delete(Person))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_person(*, session: Session, person_id: uuid.UUID) -> bool:
+    """Delete one person and everything they recorded (their account goes by cascade)."""
+    for table in reversed(person_tables()):
+        session.execute(delete(table).where(table.c.person_id == person_id))
+    result = session.execute(delete(Person).where(Person.id == person_id))
+    return bool(getattr(result, "rowcount", 0))
 
 
 class Exporter(Protocol):

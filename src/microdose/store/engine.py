@@ -16,12 +16,21 @@ from microdose.domain.errors import InvalidInput
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
 
 
+#: PRAGMAs run on every new SQLite connection. ``synchronous=FULL`` makes WAL fsync on
+#: every commit, so a committed check-in survives a power loss or an OS crash, not only a
+#: crash of the process (under ``NORMAL`` the last commits may roll back after a power loss).
+SQLITE_PRAGMAS = (
+    "foreign_keys=ON",
+    "journal_mode=WAL",
+    "synchronous=FULL",
+    "busy_timeout=5000",
+)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
 
 

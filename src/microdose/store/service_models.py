@@ -54,6 +54,8 @@ TABLES = (
     "study_enrolment",
     "consent_acceptance",
 )
+#: the tables of the web sessions migration (0006)
+SESSION_TABLES = ("login_session", "account_idempotency")
 
 
 
@@ -234,3 +236,33 @@ class ConsentAcceptanceRow(Base):
     consent_version_id: Mapped[uuid.UUID] = parent_fk("consent_version.id")
     sha256: Mapped[str] = mapped_column(String(64))
     accepted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginSessionRow(Base):
+    """A web login: only the SHA-256 of its random token is stored; revoked on logout."""
+
+    __tablename__ = "login_session"
+    id: Mapped[uuid.UUID] = id_column()
+    account_id: Mapped[uuid.UUID] = parent_fk("account.id")
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AccountIdempotencyRow(Base):
+    """The first response of an ``Idempotency-Key`` POST by an account without a journal."""
+
+    __tablename__ = "account_idempotency"
+    __table_args__ = (
+        UniqueConstraint("account_id", "key", name="uq_account_idempotency_account_key"),
+    )
+    id: Mapped[uuid.UUID] = id_column()
+    account_id: Mapped[uuid.UUID] = parent_fk("account.id")
+    key: Mapped[str] = mapped_column(String(255))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -25,7 +25,8 @@ from microdose.services.safety import plan_safety, reminders_paused
 from microdose.web import crisis_gate
 from microdose.web.convert import checkin_public, dose_public, plan_public, status_public
 from microdose.web.deps import IdempotencyKey, PersonDep, SessionDep, StateDep, require_api_login
-from microdose.web.idempotency import Outcome, Work, perform
+from microdose.web.group_commit import write as write_grouped
+from microdose.web.idempotency import Outcome, Work, perform, prepare
 from microdose.web.problems import PROBLEM_RESPONSES
 from microdose.web.schemas import (
     CheckinCreate,
@@ -75,10 +76,12 @@ def check_range(start: dt.date | None, end: dt.date | None) -> None:
     responses={200: {"model": CheckinPublic, "description": "The day's check-in was updated"}},
     tags=["check-ins"],
 )
-def create_checkin(
-    body: CheckinCreate, request: Request, state: StateDep, key: IdempotencyKey = None
+async def create_checkin(
+    body: CheckinCreate, request: Request, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Record a day's 0–10 ratings (201); a second check-in for the same day updates it (200)."""
+    # async: the checks run on the event loop, the write in the app's group-commit thread
+    # (web.group_commit), and the answer comes after its commit
     ratings = {name: getattr(body, name) for name in RATINGS}
     entry = make_checkin(
         body.date, ratings, body.side_effects, body.notes, body.guess, body.guess_confidence
@@ -88,7 +91,10 @@ def create_checkin(
         row, created = submit_checkin(session=session, person_id=person.id, checkin=entry)
         return (201 if created else 200), checkin_public(row, created).model_dump(mode="json")
 
-    return write(request, state, key, body.model_dump(mode="json"), work)
+    keyed = key is not None  # without a key there is nothing to fingerprint or store
+    job = prepare(key=key, method="POST", path=request.url.path if keyed else "",
+                  payload=body.model_dump(mode="json") if keyed else None, work=work)
+    return respond(await write_grouped(request.app, job))
 
 
 @router.get("/checkins", response_model=list[CheckinPublic], tags=["check-ins"])

@@ -23,7 +23,9 @@ from microdose import __version__
 from microdose.domain.errors import MicrodoseError
 from microdose.settings import Settings
 from microdose.web import problems
-from microdose.web.deps import LoginRequired, Redirect
+from microdose.web.audit_refusals import record_refusal
+from microdose.web.auth import LoginRequired, TooManyAttempts
+from microdose.web.deps import Redirect
 from microdose.web.security import SecurityConfig, SecurityHeaders
 from microdose.web.state import WebState
 
@@ -37,14 +39,20 @@ def _is_api(request: Request) -> bool:
 
 def _domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MicrodoseError)
+    record_refusal(request, exc)  # refused accesses to others' data go into the audit log
     if _is_api(request):
         response = problems.domain_problem(request, exc)
         if isinstance(exc, LoginRequired):
             response.headers["WWW-Authenticate"] = 'Bearer realm="microdose"'
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
         return response
     from microdose.web.views import error_page
 
-    return error_page(request, exc.http_status, exc.message)
+    page = error_page(request, exc.http_status, exc.message)
+    if isinstance(exc, TooManyAttempts):
+        page.headers["Retry-After"] = str(exc.retry_after)
+    return page
 
 
 def _validation_error(request: Request, exc: Exception) -> Response:
@@ -130,6 +138,16 @@ def _make_state(
     return WebState(settings, engine, make_sessionmaker(engine), security, demo=demo)
 
 
+def has_accounts(state: WebState) -> bool:
+    """Whether the database holds accounts (then the app runs as the multi-user service)."""
+    from sqlalchemy import select
+
+    from microdose.store.service_models import AccountRow
+
+    with state.sessions() as session:
+        return session.scalars(select(AccountRow.id).limit(1)).first() is not None
+
+
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Release the app's database connections when the server stops."""
@@ -144,6 +162,7 @@ def create_app(
     passphrase: str | None = None,
     secret: bytes | None = None,
     demo: bool = False,
+    service: bool | None = None,
 ) -> FastAPI:
     """Build the web app for ``settings``' journal.
 
@@ -160,15 +179,29 @@ def create_app(
         outside development), else random per process.
     demo : bool, default False
         Say on every page that this is the synthetic demo journal.
+    service : bool, optional
+        Multi-user service mode (accounts log in; see :mod:`microdose.web.auth`); by
+        default on when the database holds any account.
+
+    Raises
+    ------
+    InvalidInput
+        A default or short secret outside development (``check_deployment``), or a
+        personal journal on another address without a passphrase.
     """
-    from microdose.settings import secret_key_bytes
-    from microdose.web import idempotency
+    from microdose.settings import check_deployment, secret_key_bytes
+    from microdose.web import idempotency, service_deps
     from microdose.web.views import make_templates
 
-    security = SecurityConfig.build(host, passphrase, secret or secret_key_bytes(settings))
-    state = _make_state(settings, security, demo)
+    check_deployment(settings)
+    key = secret or secret_key_bytes(settings)
+    state = _make_state(settings, SecurityConfig(host=host, secret=key), demo)
+    state.service = has_accounts(state) if service is None else service
+    if not state.service:  # a personal journal: a passphrase guards other addresses
+        state.security = SecurityConfig.build(host, passphrase, key)
     state.ensure_person()
     idempotency.prune(state)
+    service_deps.prune(state)
     app = FastAPI(
         title="microdose",
         version=__version__,
@@ -180,22 +213,62 @@ def create_app(
     app.state.web = state
     app.state.templates = make_templates(str(WEB_DIR / "templates"))
     _mount(app)
-    app.add_middleware(SecurityHeaders, config=security)
+    app.add_middleware(SecurityHeaders, config=state.security)
     _install_openapi(app)
     return app
+
+
+#: what ``microdose serve --workers N`` hands each worker besides the ``MICRODOSE_*``
+#: settings (the same secret key for all) and ``MICRODOSE_WEB_PASSPHRASE``
+SERVE_HOST_ENV = "MICRODOSE_SERVE_HOST"
+SERVE_DEMO_ENV = "MICRODOSE_SERVE_DEMO"
+SERVE_SERVICE_ENV = "MICRODOSE_SERVE_SERVICE"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``microdose serve --workers N``.
+
+    Uvicorn calls this factory (``microdose.web.app:app_from_environment``) in every
+    worker; ``serve`` has put the settings into the environment first.
+
+    Returns
+    -------
+    FastAPI
+        ``create_app`` over ``Settings.from_env()``, bound to ``MICRODOSE_SERVE_HOST``,
+        in service mode when ``MICRODOSE_SERVE_SERVICE`` is ``1``.
+    """
+    import os
+
+    env = os.environ
+    service = env.get(SERVE_SERVICE_ENV)
+    return create_app(
+        Settings.from_env(),
+        host=env.get(SERVE_HOST_ENV, "127.0.0.1"),
+        passphrase=env.get("MICRODOSE_WEB_PASSPHRASE") or None,
+        demo=env.get(SERVE_DEMO_ENV) == "1",
+        service=None if service is None else service == "1",
+    )
 
 
 def _mount(app: FastAPI) -> None:
     """The API and page routers, the static files, and the error handlers."""
     from microdose.web import (
         api,
+        api_clinician,
         api_insight,
         api_measures,
         api_safety,
+        api_sharing,
+        api_studies,
+        login,
         pages,
+        pages_admin,
         pages_areas,
+        pages_clinician,
         pages_insight,
         pages_measures,
+        pages_sharing,
+        pages_studies,
     )
 
     for router in (
@@ -206,8 +279,17 @@ def _mount(app: FastAPI) -> None:
         pages.router,
         pages_measures.router,
         pages_areas.router,
-        pages_areas.login_router,
+        login.router,
+        login.api_router,
         pages_insight.router,
+        api_clinician.router,
+        pages_clinician.router,
+        api_studies.router,
+        pages_studies.router,
+        api_sharing.router,
+        api_sharing.admin_router,
+        pages_sharing.router,
+        pages_admin.router,
     ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")

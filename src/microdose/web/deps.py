@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from microdose.domain.errors import MicrodoseError
+from microdose.services.access import Actor
 from microdose.store.models import Person
+from microdose.web.auth import CURRENT_ACTOR, LoginRequired, request_token
 from microdose.web.idempotency import HEADER, KEY_PATTERN
 from microdose.web.security import SESSION_COOKIE, SecurityConfig
 from microdose.web.state import WebState
-
-
-class LoginRequired(MicrodoseError):
-    """No valid login on a server that requires one."""
-
-    exit_code = 1
-    http_status = 401
 
 
 class Redirect(Exception):
@@ -89,13 +84,43 @@ async def _logged_in(request: Request, security: SecurityConfig) -> bool:
     return bool(await run_in_threadpool(security.check_bearer, token))
 
 
+async def _service_actor(request: Request, state: WebState) -> Actor | None:
+    """Resolve the request's login token once and remember the actor for the request."""
+    actor = await run_in_threadpool(state.resolve_actor, request_token(request))
+    CURRENT_ACTOR.set(actor)
+    request.state.actor = actor
+    return actor
+
+
 async def require_api_login(request: Request, state: StateDep) -> None:
     """401 for API calls without a login when the server requires one."""
+    if state.service:
+        if await _service_actor(request, state) is None:
+            raise LoginRequired(
+                "log in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>"
+            )
+        return
     if state.security.login_required and not await _logged_in(request, state.security):
         raise LoginRequired("log in first: send Authorization: Bearer <passphrase>")
 
 
 async def require_page_login(request: Request, state: StateDep) -> None:
     """Send the browser to the login page when the server requires a login."""
+    if state.service:
+        if await _service_actor(request, state) is None:
+            raise Redirect(f"/login?next={quote(request.url.path, safe='/')}")
+        return
     if state.security.login_required and not await _logged_in(request, state.security):
         raise Redirect(f"/login?next={request.url.path}")
+
+
+def current_actor(request: Request) -> Actor:
+    """The logged-in actor (service mode; after a login dependency)."""
+    actor = getattr(request.state, "actor", None)
+    if actor is None:
+        raise LoginRequired("log in first")
+    assert isinstance(actor, Actor)
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

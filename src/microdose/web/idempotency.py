@@ -2,10 +2,11 @@
 
 The key is claimed by inserting a :class:`IdempotencyRow` as the first write of the same
 transaction that does the work, and the response is stored in that row before the commit.
-So the work and its key are committed together or not at all. A concurrent retry blocks on
-the unique (person, key) index until the first transaction ends; it then fails with an
-integrity error, and the stored response is read back and replayed. Reusing a key for a
-different request is an error (422), as in the IETF ``Idempotency-Key`` draft.
+So the work and its key are committed together or not at all. A retry whose key is
+already stored finds it at the start of its own transaction and replays it. A concurrent
+retry blocks on the unique (person, key) index until the first transaction ends; it then
+fails with an integrity error, and the stored response is read back and replayed. Reusing
+a key for a different request is an error (422), as in the IETF ``Idempotency-Key`` draft.
 """
 
 from __future__ import annotations
@@ -63,17 +64,38 @@ def fingerprint(method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Job:
+    """One POST, ready to run in a transaction: its key, what it asks for, and its work."""
+
+    key: str | None
+    method: str
+    path: str
+    digest: str
+    work: Work
+
+
+def prepare(*, key: str | None, method: str, path: str, payload: Any, work: Work) -> Job:
+    """Check the ``Idempotency-Key`` and fingerprint the request (only when keyed)."""
+    key = check_key(key)
+    digest = fingerprint(method, path, payload) if key is not None else ""
+    return Job(key, method, path, digest, work)
+
+
 def _stored(state: WebState, key: str) -> IdempotencyRow | None:
     with state.sessions() as session:
-        person = state.person(session)
-        query = select(IdempotencyRow).where(
-            IdempotencyRow.person_id == person.id, IdempotencyRow.key == key
-        )
-        return session.scalars(query).first()
+        return _lookup(session, state.person(session), key)
 
 
-def _replay(stored: IdempotencyRow, method: str, path: str, digest: str) -> Outcome:
-    if (stored.method, stored.path, stored.fingerprint) != (method, path, digest):
+def _lookup(session: Session, person: Person, key: str) -> IdempotencyRow | None:
+    query = select(IdempotencyRow).where(
+        IdempotencyRow.person_id == person.id, IdempotencyRow.key == key
+    )
+    return session.scalars(query).first()
+
+
+def _replay(stored: IdempotencyRow, job: Job) -> Outcome:
+    if (stored.method, stored.path, stored.fingerprint) != (job.method, job.path, job.digest):
         raise InvalidInput(
             HEADER,
             "was already used for a different request",
@@ -82,29 +104,52 @@ def _replay(stored: IdempotencyRow, method: str, path: str, digest: str) -> Outc
     return Outcome(stored.status_code, stored.body, replayed=True)
 
 
-def _attempt(
-    state: WebState, key: str | None, method: str, path: str, digest: str, work: Work
-) -> Outcome:
-    with state.sessions() as session, session.begin():
-        person = state.person(session)
-        claim = None
-        if key is not None:
-            claim = IdempotencyRow(
-                person_id=person.id,
-                key=key,
-                method=method,
-                path=path[:255],
-                fingerprint=digest,
-                status_code=0,
-                body={},
-            )
-            session.add(claim)
-            session.flush()
-        status, body = work(session, person)
-        if claim is not None:
-            claim.status_code, claim.body = status, body
-            session.flush()
+def run_in(session: Session, state: WebState, job: Job) -> Outcome:
+    """Do ``job`` inside ``session``'s open transaction; the caller commits.
+
+    A key already stored for this person is replayed (nothing is written); otherwise the
+    key is claimed first, the work done, and the response stored with the claim.
+    """
+    person = state.person(session)
+    # the identity map holds rows weakly: keep the person for the rest of the transaction,
+    # so that the next job of a group (web.group_commit) finds it without a query
+    session.info.setdefault("people", []).append(person)
+    claim = None
+    if job.key is not None:
+        if (stored := _lookup(session, person, job.key)) is not None:
+            return _replay(stored, job)
+        claim = IdempotencyRow(
+            person_id=person.id,
+            key=job.key,
+            method=job.method,
+            path=job.path[:255],
+            fingerprint=job.digest,
+            status_code=0,
+            body={},
+        )
+        session.add(claim)
+        session.flush()
+    status, body = job.work(session, person)
+    if claim is not None:
+        claim.status_code, claim.body = status, body
+        session.flush()
     return Outcome(status, body)
+
+
+def run_alone(state: WebState, job: Job) -> Outcome:
+    """Do ``job`` in a transaction of its own; replay the first outcome of its key.
+
+    Without a key the work is done (and retried once when a concurrent writer made it
+    collide with a unique constraint, e.g. two check-ins for the same new day).
+    """
+    for _ in range(2):
+        try:
+            with state.writing(), state.sessions() as session, session.begin():
+                return run_in(session, state, job)
+        except IntegrityError:
+            if job.key is not None and (stored := _stored(state, job.key)) is not None:
+                return _replay(stored, job)
+    raise Conflict("a concurrent request changed the same record; try again")
 
 
 def perform(
@@ -118,21 +163,11 @@ def perform(
 ) -> Outcome:
     """Do ``work`` once per key, in one transaction; replay the first outcome on retries.
 
-    Without a key the work is done (and retried once when a concurrent writer made it
-    collide with a unique constraint, e.g. two check-ins for the same new day).
+    The stored response of a key is looked up inside the write transaction, so a request
+    opens one session, not two.
     """
-    key = check_key(key)
-    digest = fingerprint(method, path, payload)
-    if key is not None and (stored := _stored(state, key)) is not None:
-        return _replay(stored, method, path, digest)
-    for _ in range(2):
-        try:
-            with state.writing():
-                return _attempt(state, key, method, path, digest, work)
-        except IntegrityError:
-            if key is not None and (stored := _stored(state, key)) is not None:
-                return _replay(stored, method, path, digest)
-    raise Conflict("a concurrent request changed the same record; try again")
+    return run_alone(state, prepare(key=key, method=method, path=path, payload=payload,
+                                    work=work))
 
 
 def prune(state: WebState) -> int:

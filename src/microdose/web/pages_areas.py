@@ -5,10 +5,9 @@ Insights and the blinded trial live in :mod:`microdose.web.pages_insight`.
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -23,14 +22,13 @@ from microdose.services.people import local_today
 from microdose.store.models import Person
 from microdose.web import crisis_gate
 from microdose.web.deps import StateDep
-from microdose.web.guards import PAGE_GUARDS, require_csrf, safe_next
+from microdose.web.guards import PAGE_GUARDS, safe_next
 from microdose.web.pages import FormBase, submit
 from microdose.web.security import SESSION_COOKIE
 from microdose.web.state import WebState
 from microdose.web.views import form_error, render
 
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
-login_router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 #: conditions offered as checkboxes (pregnancy and breastfeeding have their own)
 SCREEN_CONDITIONS = tuple(
     c for c in safety_rules.CONDITION_RULES if c not in ("pregnancy", "breastfeeding")
@@ -64,17 +62,16 @@ class RegionForm(FormBase):
     region: str = "auto"
 
 
+class NextForm(FormBase):
+    """A form that says where to go next."""
+
+    next: str = "/"
+
+
 class DeleteForm(FormBase):
     """Deleting the journal needs the word DELETE typed."""
 
     confirm: str = ""
-
-
-class LoginForm(FormBase):
-    """The login form."""
-
-    passphrase: str = ""
-    next: str = "/"
 
 
 def safety_summary(state: WebState) -> dict[str, Any]:
@@ -198,7 +195,7 @@ def crisis_page(request: Request, state: StateDep, next: str = "/") -> HTMLRespo
 
 @router.post("/crisis/acknowledge")
 def acknowledge_crisis(
-    state: StateDep, form: Annotated[LoginForm, Form()]
+    state: StateDep, form: Annotated[NextForm, Form()]
 ) -> RedirectResponse:
     """Record that the resources were seen; the pages and doses are available again."""
 
@@ -271,38 +268,17 @@ def delete_journal(
         error = form_error(InvalidInput("confirm", "type DELETE to confirm", "DELETE"))
         return _settings_page(request, state, {"error": error}, 422)
     with state.sessions() as session, session.begin():
-        portability.delete_all(session=session)
+        if state.service:  # only this participant's journal (and account)
+            portability.delete_person(session=session, person_id=state.person(session).id)
+        else:
+            portability.delete_all(session=session)
+    if state.service:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
     state.forget_person()
     state.ensure_person()
     return RedirectResponse("/settings?saved=deleted", status_code=303)
-
-
-@login_router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    """The passphrase form (only when the server is reachable from other machines)."""
-    return render(request, "login.html", {"next": safe_next(next)})
-
-
-@login_router.post("/login")
-def login(request: Request, state: StateDep, form: Annotated[LoginForm, Form()]) -> Response:
-    """Check the passphrase; a wrong one costs a second."""
-    if not state.security.check_passphrase(form.passphrase):
-        time.sleep(1.0)
-        error = {"field": "passphrase", "message": "that passphrase is not right"}
-        return render(request, "login.html", {"next": safe_next(form.next), "error": error}, 401)
-    response = RedirectResponse(safe_next(form.next), status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, state.security.session_cookie(), httponly=True, samesite="strict"
-    )
-    return response
-
-
-@login_router.post("/logout")
-def logout(form: Annotated[FormBase, Form()]) -> RedirectResponse:
-    """Forget the login in this browser."""
-    response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
-    return response
 
 
 @router.get("/settings/export/{fmt}")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from microdose.domain.errors import MicrodoseError
+from microdose.domain.roles import Role
 from microdose.web.deps import web_state
 from microdose.web.security import CSRF_COOKIE, CSRF_FIELD, is_loopback
 
@@ -27,6 +28,40 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/evidence", "Evidence"),
     ("/settings", "Settings"),
 )
+
+
+#: the navigation of each role in service mode (participants: the journal and sharing)
+SERVICE_NAV: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.PARTICIPANT: (*NAV[:-1], ("/sharing", "Sharing"), NAV[-1]),
+    Role.CLINICIAN: (("/clinician", "Caseload"), ("/evidence", "Evidence")),
+    Role.RESEARCHER: (("/studies", "Studies"), ("/evidence", "Evidence")),
+    Role.ADMIN: (("/admin/accounts", "Accounts"), ("/admin/audit", "Audit log")),
+}
+
+
+def nav_of(request: Request) -> tuple[tuple[str, str], ...]:
+    """The navigation for this request: by role in service mode (none before login)."""
+    if not web_state(request).service:
+        return NAV
+    actor = getattr(request.state, "actor", None)
+    return SERVICE_NAV[actor.role] if actor is not None else ()
+
+
+def secure_cookies(request: Request) -> bool:
+    """Cookies are ``Secure`` behind TLS and outside development."""
+    return request.url.scheme == "https" or web_state(request).settings.environment != (
+        "development"
+    )
+
+
+def home_path(request: Request) -> str:
+    """Where the brand link and "back" links go: the role's first page in service mode."""
+    actor = getattr(request.state, "actor", None)
+    if not web_state(request).service or actor is None:
+        return "/"
+    from microdose.web.auth import home_of
+
+    return home_of(actor)
 
 
 def make_templates(directory: str) -> Jinja2Templates:
@@ -52,7 +87,11 @@ def render(
         "csrf_token": state.security.csrf_token(cookie),
         "demo": state.demo,
         "path": request.url.path,
-        "logged_in_mode": state.security.login_required,
+        "logged_in_mode": state.security.login_required
+        or getattr(request.state, "actor", None) is not None,
+        "service": state.service,
+        "nav": nav_of(request),
+        "home": home_path(request),
         "exposed": not is_loopback(state.security.host),
         "idempotency_key": str(uuid.uuid4()),
     }
@@ -60,7 +99,8 @@ def render(
         request, template, {**shared, **(context or {})}, status_code=status
     )
     if CSRF_COOKIE not in request.cookies:
-        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/")
+        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/",
+                            secure=secure_cookies(request))
     return response
 
 
