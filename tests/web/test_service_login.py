@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.testclient import TestClient
 from tests.service_support import PASSWORD
 from tests.web.conftest import BASE_URL, CHECKIN, csrf_token
@@ -9,6 +11,8 @@ from tests.web.service_world import World, email, service_app
 
 from microdose.services import accounts
 from microdose.services.access import Actor
+from microdose.settings import Settings
+from microdose.web.app import create_app
 
 
 def test_api_without_login_is_401_problem(service: tuple[TestClient, World]) -> None:
@@ -127,3 +131,17 @@ def test_stored_first_responses_of_accounts_are_pruned_after_a_day(
         keys = session.scalars(select(AccountIdempotencyRow.key)).all()
         assert keys == ["new"]
         assert session.scalar(select(func.count()).select_from(AccountIdempotencyRow)) == 1
+
+
+def test_the_service_answers_its_public_name_a_personal_journal_does_not(
+    service: tuple[TestClient, World], tmp_path: Path,
+) -> None:
+    client, world = service
+    public = {"Host": "journal.example.org"}
+    assert client.get("/api/v1/checkins", headers=public).status_code == 401  # login, not 400
+    assert client.get("/api/v1/checkins", headers={**public, **world.headers("p1")}
+                      ).status_code == 200
+    journal = Settings(database_url=f"sqlite:///{tmp_path / 'own.sqlite3'}", timezone="UTC")
+    with TestClient(create_app(journal, secret=b"k" * 32), base_url=BASE_URL) as personal:
+        refused = personal.get("/api/v1/checkins", headers=public)
+        assert refused.status_code == 400 and "127.0.0.1 or localhost" in refused.text

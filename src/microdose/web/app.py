@@ -195,7 +195,7 @@ def create_app(
 
     check_deployment(settings)
     key = secret or secret_key_bytes(settings)
-    state = _make_state(settings, SecurityConfig(host=host, secret=key), demo)
+    state = _make_state(settings, SecurityConfig(host=host, secret=key, any_host=True), demo)
     state.service = has_accounts(state) if service is None else service
     if not state.service:  # a personal journal: a passphrase guards other addresses
         state.security = SecurityConfig.build(host, passphrase, key)

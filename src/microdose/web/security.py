@@ -75,11 +75,15 @@ class SecurityConfig:
         Argon2 hash of the login passphrase; None when no login is required.
     secret : bytes
         Key of the CSRF tokens and session cookies (random per app unless given).
+    any_host : bool
+        Answer any ``Host`` (the multi-user service: every request needs a login, so a
+        DNS-rebinding page gains nothing, and a proxy may pass the public name on).
     """
 
     host: str = "127.0.0.1"
     passphrase_hash: str | None = None
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    any_host: bool = False
     _bearer_ok: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
@@ -153,7 +157,7 @@ class SecurityConfig:
 
     def host_allowed(self, host_header: str) -> bool:
         """Bound to loopback, answer only loopback Host headers (DNS-rebinding defence)."""
-        if not is_loopback(self.host):
+        if self.any_host or not is_loopback(self.host):
             return True
         name = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
         return name.lower() in LOOPBACK_NAMES
