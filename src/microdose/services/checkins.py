@@ -1,40 +1,100 @@
-"""Daily check-ins: one per local day; a second one for the same day updates it."""
+"""Daily check-ins: one per local day; a second one for the same day updates it.
+
+:func:`submit_checkin` is on the hot path of ``POST /api/v1/checkins``: it writes with
+one SQLAlchemy Core statement built once per dialect (``INSERT ... ON CONFLICT DO UPDATE
+... RETURNING``, compiled once from SQLAlchemy's statement cache) instead of a query and
+the ORM's unit of work, and hands back the row as a persistent object of the session, as
+though it had been loaded: reading it later through the ORM in the same session sees what
+was written, without another query.
+"""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Insert, Table, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from microdose.domain.checkins import RATINGS, CheckinInput
 from microdose.store.base import utcnow
 from microdose.store.models import CheckinRow
 
+_TABLE = cast(Table, CheckinRow.__table__)
+_MANAGER = inspect(CheckinRow).class_manager
+#: what an update sets: every column but the key, the owner, the day and the creation time
+_CHANGED = (*RATINGS, "side_effects", "notes", "guess", "guess_confidence", "updated_at")
+#: the upsert of each dialect, built on first use
+_UPSERTS: dict[str, Insert] = {}
+
 
 def submit_checkin(
     *, session: Session, person_id: uuid.UUID, checkin: CheckinInput
 ) -> tuple[CheckinRow, bool]:
-    """Store the day's check-in; returns the row and whether it was created (not updated)."""
-    row = session.scalars(
-        select(CheckinRow).where(
-            CheckinRow.person_id == person_id, CheckinRow.local_date == checkin.day
-        )
-    ).first()
-    created = row is None
-    if row is None:
-        row = CheckinRow(person_id=person_id, local_date=checkin.day)
-        session.add(row)
-    for name in RATINGS:
-        setattr(row, name, checkin.ratings[name])
-    row.side_effects = list(checkin.side_effects)
-    row.notes = checkin.notes
-    row.guess = checkin.guess
-    row.guess_confidence = checkin.guess_confidence
-    row.updated_at = utcnow()
-    session.flush()
-    return row, created
+    """Store the day's check-in; returns the row and whether it was created (not updated).
+
+    Parameters
+    ----------
+    session : Session
+        The open transaction (the caller commits); pending ORM changes are flushed first.
+    person_id : uuid.UUID
+        Whose check-in it is.
+    checkin : CheckinInput
+        The checked day and answers.
+
+    Returns
+    -------
+    tuple of (CheckinRow, bool)
+        The stored row (persistent in ``session``) and True when it was created.
+    """
+    session.flush()  # the person, or an ORM-made check-in, must be in the database first
+    connection = session.connection()
+    values: dict[str, Any] = {name: checkin.ratings[name] for name in RATINGS}
+    values.update(side_effects=list(checkin.side_effects), notes=checkin.notes,
+                  guess=checkin.guess, guess_confidence=checkin.guess_confidence,
+                  updated_at=utcnow())
+    new_id = uuid.uuid4()
+    row_id, created_at = connection.execute(
+        _upsert(connection.dialect.name),
+        {"id": new_id, "person_id": person_id, "local_date": checkin.day,
+         "created_at": values["updated_at"], **values},
+    ).one()
+    row = _as_loaded(session, row_id, person_id, checkin.day, created_at, values)
+    return row, row_id == new_id
+
+
+def _upsert(dialect: str) -> Insert:
+    """``INSERT ... ON CONFLICT (person_id, local_date) DO UPDATE ... RETURNING id,
+    created_at``: one statement whether the day is new or not (SQLite and PostgreSQL)."""
+    if (statement := _UPSERTS.get(dialect)) is None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        new = insert(_TABLE)
+        statement = new.on_conflict_do_update(
+            index_elements=[_TABLE.c.person_id, _TABLE.c.local_date],
+            set_={name: new.excluded[name] for name in _CHANGED},
+        ).returning(_TABLE.c.id, _TABLE.c.created_at)
+        _UPSERTS[dialect] = statement
+    return statement
+
+
+def _as_loaded(session: Session, row_id: uuid.UUID, person_id: uuid.UUID, day: date,
+               created_at: datetime, values: dict[str, Any]) -> CheckinRow:
+    """The session's object for the row just written, holding what was written."""
+    values = {"id": row_id, "person_id": person_id, "local_date": day,
+              "created_at": created_at, **values}
+    present = session.identity_map.get(session.identity_key(CheckinRow, (row_id,)))
+    if isinstance(present, CheckinRow):  # loaded before in this session: bring it up to date
+        for name, value in values.items():
+            set_committed_value(present, name, value)
+        return present
+    row = _MANAGER.new_instance()  # as a query makes it: no history, no __init__
+    instance_dict(row).update(values)
+    make_transient_to_detached(row)  # its values count as loaded, not as changes to flush
+    session.add(row)
+    return row
 
 
 def checkins(

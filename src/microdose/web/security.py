@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -48,6 +49,7 @@ SESSION_COOKIE = "md_session"
 SESSION_SECONDS = 12 * 3600
 
 
+@functools.lru_cache(maxsize=64)  # asked on every request about the bound address
 def is_loopback(host: str) -> bool:
     """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
     name = host.strip("[]")
