@@ -26,7 +26,7 @@ from microdose.web import crisis_gate
 from microdose.web.convert import checkin_public, dose_public, plan_public, status_public
 from microdose.web.deps import IdempotencyKey, PersonDep, SessionDep, StateDep, require_api_login
 from microdose.web.group_commit import write as write_grouped
-from microdose.web.idempotency import Outcome, Work, perform, prepare
+from microdose.web.idempotency import Work, perform, prepare, respond
 from microdose.web.problems import PROBLEM_RESPONSES
 from microdose.web.schemas import (
     CheckinCreate,
@@ -46,12 +46,6 @@ router = APIRouter(
 )
 FromDate = Annotated[IsoDate | None, Query(alias="from", description="First day, YYYY-MM-DD")]
 ToDate = Annotated[IsoDate | None, Query(alias="to", description="Last day, YYYY-MM-DD")]
-
-
-def respond(outcome: Outcome) -> JSONResponse:
-    """The outcome of a POST; a replay says so in ``Idempotent-Replayed``."""
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
 def write(

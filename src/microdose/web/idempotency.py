@@ -17,11 +17,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.responses import JSONResponse
 
 from microdose.domain.errors import Conflict, InvalidInput
 from microdose.store.base import utcnow
@@ -94,14 +95,35 @@ def _lookup(session: Session, person: Person, key: str) -> IdempotencyRow | None
     return session.scalars(query).first()
 
 
-def _replay(stored: IdempotencyRow, job: Job) -> Outcome:
-    if (stored.method, stored.path, stored.fingerprint) != (job.method, job.path, job.digest):
+class StoredResponse(Protocol):
+    """A stored first response (a person's or an account's)."""
+
+    method: str
+    path: str
+    fingerprint: str
+    status_code: int
+    body: dict[str, Any]
+
+
+def replay(stored: StoredResponse, method: str, path: str, digest: str) -> Outcome:
+    """The stored first response, if the key was used for this very request (else 422)."""
+    if (stored.method, stored.path, stored.fingerprint) != (method, path, digest):
         raise InvalidInput(
             HEADER,
             "was already used for a different request",
             "a new key for each new request",
         )
     return Outcome(stored.status_code, stored.body, replayed=True)
+
+
+def _replay(stored: IdempotencyRow, job: Job) -> Outcome:
+    return replay(stored, job.method, job.path, job.digest)
+
+
+def respond(outcome: Outcome) -> JSONResponse:
+    """The outcome of a POST; a replay says so in ``Idempotent-Replayed``."""
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 
 
 def run_in(session: Session, state: WebState, job: Job) -> Outcome:
@@ -172,8 +194,11 @@ def perform(
 
 def prune(state: WebState) -> int:
     """Forget stored responses older than :data:`KEEP`; returns how many."""
+    return prune_older(state, IdempotencyRow, KEEP)
+
+
+def prune_older(state: WebState, model: Any, keep: timedelta) -> int:
+    """Delete the rows of ``model`` created more than ``keep`` ago; returns how many."""
     with state.sessions() as session, session.begin():
-        result = session.execute(
-            delete(IdempotencyRow).where(IdempotencyRow.created_at < utcnow() - KEEP)
-        )
+        result = session.execute(delete(model).where(model.created_at < utcnow() - keep))
         return int(getattr(result, "rowcount", 0) or 0)

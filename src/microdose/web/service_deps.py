@@ -18,17 +18,23 @@ from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microdose.domain.errors import Conflict, NotFound
 from microdose.services.access import Actor
-from microdose.store.base import utcnow
 from microdose.store.service_models import AccountIdempotencyRow
 from microdose.web.deps import StateDep, require_api_login, require_page_login
 from microdose.web.guards import require_csrf
-from microdose.web.idempotency import Outcome, check_key, fingerprint
+from microdose.web.idempotency import (
+    Outcome,
+    check_key,
+    fingerprint,
+    prune_older,
+    replay,
+    respond,
+)
 from microdose.web.state import WebState
 
 #: how long an account's stored first response is kept (it may hold invitation codes)
@@ -52,29 +58,21 @@ SERVICE_PAGE_GUARDS = [
 ]
 
 
-def _stored(state: WebState, actor: Actor, key: str) -> AccountIdempotencyRow | None:
-    with state.sessions() as session:
-        query = select(AccountIdempotencyRow).where(
-            AccountIdempotencyRow.account_id == actor.account_id,
-            AccountIdempotencyRow.key == key,
-        )
-        return session.scalars(query).first()
-
-
-def _replay(stored: AccountIdempotencyRow, method: str, path: str, digest: str) -> Outcome:
-    if (stored.method, stored.path, stored.fingerprint) != (method, path, digest):
-        from microdose.domain.errors import InvalidInput
-
-        raise InvalidInput("Idempotency-Key", "was already used for a different request",
-                           "a new key for each new request")
-    return Outcome(stored.status_code, stored.body, replayed=True)
+def _lookup(session: Session, actor: Actor, key: str) -> AccountIdempotencyRow | None:
+    query = select(AccountIdempotencyRow).where(
+        AccountIdempotencyRow.account_id == actor.account_id, AccountIdempotencyRow.key == key
+    )
+    return session.scalars(query).first()
 
 
 def _attempt(state: WebState, actor: Actor, key: str | None, method: str, path: str,
              digest: str, work: ActorWork) -> Outcome:
-    with state.sessions() as session, session.begin():
+    """One transaction: replay a stored key, or claim it, do the work and store the answer."""
+    with state.writing(), state.sessions() as session, session.begin():
         claim = None
         if key is not None and actor.account_id is not None:
+            if (stored := _lookup(session, actor, key)) is not None:
+                return replay(stored, method, path, digest)
             claim = AccountIdempotencyRow(
                 account_id=actor.account_id, key=key, method=method, path=path[:255],
                 fingerprint=digest, status_code=0, body={},
@@ -94,33 +92,24 @@ def perform_as(
 ) -> JSONResponse:
     """Do ``work`` as ``actor`` in one transaction, once per ``Idempotency-Key``.
 
-    Returns the JSON response (``Idempotent-Replayed: true`` on a replay).
+    Returns the JSON response (``Idempotent-Replayed: true`` on a replay). A concurrent
+    request with the same key collides on the unique (account, key) index; its stored
+    answer is then read back and replayed.
     """
     key = check_key(key)
     method, path = request.method, request.url.path
     digest = fingerprint(method, path, payload)
-    outcome: Outcome | None = None
-    if key is not None and (stored := _stored(state, actor, key)) is not None:
-        outcome = _replay(stored, method, path, digest)
     for _ in range(2):
-        if outcome is not None:
-            break
         try:
-            with state.writing():
-                outcome = _attempt(state, actor, key, method, path, digest, work)
+            return respond(_attempt(state, actor, key, method, path, digest, work))
         except IntegrityError:
-            if key is not None and (stored := _stored(state, actor, key)) is not None:
-                outcome = _replay(stored, method, path, digest)
-    if outcome is None:
-        raise Conflict("a concurrent request changed the same record; try again")
-    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
+            if key is not None:
+                with state.sessions() as session:
+                    if (stored := _lookup(session, actor, key)) is not None:
+                        return respond(replay(stored, method, path, digest))
+    raise Conflict("a concurrent request changed the same record; try again")
 
 
 def prune(state: WebState) -> int:
     """Forget accounts' stored first responses older than :data:`KEEP`; returns how many."""
-    with state.sessions() as session, session.begin():
-        result = session.execute(
-            delete(AccountIdempotencyRow).where(AccountIdempotencyRow.created_at < utcnow() - KEEP)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
+    return prune_older(state, AccountIdempotencyRow, KEEP)
