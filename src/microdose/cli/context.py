@@ -53,12 +53,10 @@ class AppState:
 
 def _refuse_service_database(session: Session) -> None:
     """Journal commands act on one personal journal: never on a multi-user service's data."""
-    from sqlalchemy import select
-
     from microdose.domain.errors import Conflict
-    from microdose.store.service_models import AccountRow
+    from microdose.services.people import has_accounts
 
-    if session.scalars(select(AccountRow.id).limit(1)).first() is not None:
+    if has_accounts(session):
         raise Conflict(
             "this database is a multi-user service (it holds accounts): journal commands "
             "act on one personal journal. Participants record through the web app or the "

@@ -49,6 +49,13 @@ def ensure_person(*, session: Session, timezone: str | None = None) -> Person:
     return person
 
 
+def has_accounts(session: Session) -> bool:
+    """Whether the database holds any account: a multi-user service, not one journal."""
+    from microdose.store.service_models import AccountRow
+
+    return session.scalars(select(AccountRow.id).limit(1)).first() is not None
+
+
 def local_today(person: Person, now: datetime | None = None) -> date:
     """The person's calendar day now, in their own time zone."""
     return (now or utcnow()).astimezone(ZoneInfo(person.timezone)).date()

@@ -140,12 +140,10 @@ def _make_state(
 
 def has_accounts(state: WebState) -> bool:
     """Whether the database holds accounts (then the app runs as the multi-user service)."""
-    from sqlalchemy import select
-
-    from microdose.store.service_models import AccountRow
+    from microdose.services.people import has_accounts as any_account
 
     with state.sessions() as session:
-        return session.scalars(select(AccountRow.id).limit(1)).first() is not None
+        return any_account(session)
 
 
 @asynccontextmanager
