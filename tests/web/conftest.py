@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
+from tests.web.browser_support import ARGS, CHROMIUM
 from tests.web.service_world import World, build_world, log_in, service_app
 
 from microdose.settings import Settings
@@ -135,3 +136,13 @@ def service(database_url: str) -> Iterator[tuple[TestClient, World]]:
         log_in(client, world)
         yield client, world
     app.state.web.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium from Debian (never a downloaded browser), once per test module."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield launched
+        launched.close()

@@ -10,7 +10,6 @@ note. Screenshots go to artifacts/screenshots/clinician-*.png.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,8 +17,8 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.orm import Session
 from tests.service_support import PASSWORD, account
+from tests.web.browser_support import BROWSER_MARKS, Journey
 from tests.web.conftest import ServerFactory
-from tests.web.test_web_browser import ARGS, CHROMIUM, Journey
 
 from microdose.domain.checkins import make_checkin
 from microdose.services import caseload
@@ -31,15 +30,10 @@ from microdose.store.engine import make_engine
 from microdose.store.migrate import ensure_schema
 from microdose.store.models import Person
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+pytest.importorskip("playwright.sync_api")
 CLINICIAN = "sam.clinician@example.org"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing"),
-]
+pytestmark = BROWSER_MARKS
 
 
 def _journal(session: Session, actor: Actor, *, crisis: bool) -> None:
@@ -77,11 +71,6 @@ def seed(database_url: str) -> None:
     engine.dispose()
 
 
-def shot(j: Journey, label: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    j.page.screenshot(path=str(SHOTS / f"clinician-{j.name}-{label}.png"), full_page=True)
-
-
 def log_in(j: Journey) -> None:
     j.go("/clinician")
     assert urlsplit(j.page.url).path == "/login"
@@ -105,7 +94,7 @@ def caseload_journey(j: Journey) -> None:
         " return w.scrollWidth - w.clientWidth; })()"
     )
     assert hidden <= 0, f"the caseload table hides {hidden}px at {j.name} width"
-    shot(j, "caseload")
+    j.shot("caseload")
 
 
 def person_journey(j: Journey) -> None:
@@ -115,7 +104,7 @@ def person_journey(j: Journey) -> None:
     assert j.page.locator("figure.chart .chart-canvas svg").count() >= 2
     assert j.page.get_by_role("heading", name="Open alerts").is_visible()
     j.no_horizontal_scroll()
-    shot(j, "person")
+    j.shot("person")
 
 
 def pdf_download(j: Journey) -> None:
@@ -135,28 +124,27 @@ def acknowledge_journey(j: Journey) -> None:
     assert j.page.get_by_role("button", name="Acknowledge this alert").count() == 0
     j.page.locator("figure.chart-ready .chart-canvas svg").nth(1).wait_for()  # no eval: CSP
     j.no_horizontal_scroll()
-    shot(j, "acknowledged")
+    j.shot("acknowledged")
     j.page.get_by_role("link", name="← Caseload").click()
     j.page.get_by_role("heading", name="Caseload", exact=True).wait_for()
     assert "reliably worse" in j.page.locator("table tbody tr").first.inner_text()
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
-def test_clinician_journey(server_factory: ServerFactory, tmp_path: Path, width: str) -> None:
+def test_clinician_journey(
+    browser: object, server_factory: ServerFactory, tmp_path: Path, width: str
+) -> None:
     url = f"sqlite:///{tmp_path / 'service.sqlite3'}"
     seed(url)
     served = server_factory(database_url=url)
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        j = Journey(browser, served.url, width)
-        log_in(j)
-        caseload_journey(j)
-        person_journey(j)
-        if width == "desktop":
-            pdf_download(j)
-        acknowledge_journey(j)
-        hosts = {urlsplit(u).hostname for u in j.requests if not u.startswith("data:")}
-        assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
-        assert j.errors == [], j.errors  # no CSP violation, no script error
-        j.context.close()
-        browser.close()
+    j = Journey(browser, served.url, width, area="clinician")
+    log_in(j)
+    caseload_journey(j)
+    person_journey(j)
+    if width == "desktop":
+        pdf_download(j)
+    acknowledge_journey(j)
+    hosts = {urlsplit(u).hostname for u in j.requests if not u.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
+    assert j.errors == [], j.errors  # no CSP violation, no script error
+    j.context.close()

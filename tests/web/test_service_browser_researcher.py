@@ -11,7 +11,6 @@ export. Screenshots go to artifacts/screenshots/researcher-*.png.
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,25 +19,17 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 from tests.service_support import PASSWORD, account
+from tests.web.browser_support import BROWSER_MARKS, Journey
 from tests.web.conftest import Served, start_server
 from tests.web.study_cohort import Cohort, seed_cohort
 
 from microdose.store.engine import make_engine, make_sessionmaker
 from microdose.store.migrate import ensure_schema
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-gpu"]
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 780)}
+pytest.importorskip("playwright.sync_api")
 RESEARCHER = "lena.researcher@example.org"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -54,46 +45,6 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, C
     served = start_server(url)
     yield served, cohort
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Headless Chromium from Debian (never a downloaded browser)."""
-    with playwright_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield launched
-        launched.close()
-
-
-class Journey:
-    """One browser context at one width, recording requests and console errors."""
-
-    def __init__(self, browser: object, base: str, name: str) -> None:
-        width, height = VIEWPORTS[name]
-        self.context = browser.new_context(  # type: ignore[attr-defined]
-            viewport={"width": width, "height": height}, accept_downloads=True)
-        self.context.set_default_timeout(20_000)
-        self.page = self.context.new_page()
-        self.base, self.name = base, name
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                     else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
-
-    def shot(self, label: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        path = SHOTS / f"researcher-{self.name}-{label}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-
-    def no_horizontal_scroll(self) -> None:
-        width = self.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= VIEWPORTS[self.name][0], f"{self.page.url} is {width}px wide"
 
 
 def log_in(j: Journey) -> None:
@@ -182,7 +133,7 @@ def download_csv(j: Journey, cohort: Cohort, folder: Path) -> None:
 def test_researcher_journey(browser: object, seeded: tuple[Served, Cohort], width: str,
                             tmp_path: Path) -> None:
     served, cohort = seeded
-    j = Journey(browser, served.url, width)
+    j = Journey(browser, served.url, width, area="researcher", timeout=20_000)
     log_in(j)
     create_study(j)
     make_codes(j)

@@ -11,7 +11,6 @@ artifacts/screenshots/sharing-phone-*.png and admin-phone-*.png.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,24 +18,19 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.orm import Session
 from tests.service_support import PASSWORD, account, study
+from tests.web.browser_support import BROWSER_MARKS, Journey
 from tests.web.conftest import ServerFactory
-from tests.web.test_web_browser import ARGS, CHROMIUM, Journey
 
 from microdose.services import caseload, studies
 from microdose.services.access import Actor
 from microdose.store.engine import make_engine
 from microdose.store.migrate import ensure_schema
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+pytest.importorskip("playwright.sync_api")
 PARTICIPANT = "alex@example.org"
 ADMIN = "kim.admin@example.org"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass(frozen=True)
@@ -75,11 +69,6 @@ def clinician_reads_timeline(database_url: str, seeded: Seeded) -> None:
     engine.dispose()
 
 
-def shot(j: Journey, label: str, area: str = "sharing") -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    j.page.screenshot(path=str(SHOTS / f"{area}-{j.name}-{label}.png"), full_page=True)
-
-
 def log_in(j: Journey, email: str = PARTICIPANT, page: str = "/sharing") -> None:
     j.go(page)
     assert urlsplit(j.page.url).path == "/login"
@@ -96,7 +85,7 @@ def link_clinician(j: Journey, code: str) -> None:
     row = j.page.locator("table", has_text="Sam Okafor").locator("tbody tr").first
     assert "active" in row.inner_text()
     j.no_horizontal_scroll()
-    shot(j, "linked")
+    j.shot("linked")
 
 
 def enrol(j: Journey, code: str) -> None:
@@ -105,13 +94,13 @@ def enrol(j: Journey, code: str) -> None:
     j.page.get_by_role("heading", name="Consent, version 1").wait_for()
     assert j.page.get_by_text("I can withdraw at any time").is_visible()
     j.no_horizontal_scroll()
-    shot(j, "consent")
+    j.shot("consent")
     j.page.get_by_label("I have read consent version 1 and agree to take part").check()
     j.page.get_by_role("button", name="Accept and enrol").click()
     j.page.get_by_text("Enrolled. Thank you for taking part.").wait_for()
     assert j.page.get_by_text("version 1 accepted").is_visible()
     j.no_horizontal_scroll()
-    shot(j, "enrolled")
+    j.shot("enrolled")
 
 
 def check_in(j: Journey) -> None:
@@ -123,7 +112,7 @@ def check_in(j: Journey) -> None:
     j.page.get_by_role("button", name="Save check-in").click()
     j.page.get_by_text("Check-in saved").wait_for()
     j.no_horizontal_scroll()
-    shot(j, "today")
+    j.shot("today")
 
 
 def who_looked(j: Journey) -> None:
@@ -134,28 +123,27 @@ def who_looked(j: Journey) -> None:
     assert any("clinician Sam Okafor" in r and "opened your timeline" in r for r in rows), rows
     assert not any("Alex" in r for r in rows)
     j.no_horizontal_scroll()
-    shot(j, "audit")
+    j.shot("audit")
 
 
-def test_participant_sharing_journey(server_factory: ServerFactory, tmp_path: Path) -> None:
+def test_participant_sharing_journey(
+    browser: object, server_factory: ServerFactory, tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'service.sqlite3'}"
     seeded = seed(url)
     served = server_factory(database_url=url)
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        j = Journey(browser, served.url, "phone")
-        log_in(j)
-        j.page.get_by_role("heading", name="Sharing", exact=True).wait_for()
-        link_clinician(j, seeded.clinician_code)
-        enrol(j, seeded.study_code)
-        check_in(j)
-        clinician_reads_timeline(url, seeded)
-        who_looked(j)
-        hosts = {urlsplit(u).hostname for u in j.requests if not u.startswith("data:")}
-        assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
-        assert j.errors == [], j.errors  # no CSP violation, no script error
-        j.context.close()
-        browser.close()
+    j = Journey(browser, served.url, "phone", area="sharing")
+    log_in(j)
+    j.page.get_by_role("heading", name="Sharing", exact=True).wait_for()
+    link_clinician(j, seeded.clinician_code)
+    enrol(j, seeded.study_code)
+    check_in(j)
+    clinician_reads_timeline(url, seeded)
+    who_looked(j)
+    hosts = {urlsplit(u).hostname for u in j.requests if not u.startswith("data:")}
+    assert hosts == {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
+    assert j.errors == [], j.errors  # no CSP violation, no script error
+    j.context.close()
 
 
 def admin_journey(j: Journey) -> None:
@@ -168,7 +156,7 @@ def admin_journey(j: Journey) -> None:
     j.page.get_by_role("button", name="Create account").click()
     j.page.get_by_text("password: is shorter than 12 characters").wait_for()
     assert j.page.get_by_label("Email", exact=True).input_value() == "robin.guide@example.org"
-    shot(j, "account-error", "admin")
+    j.shot("account-error")
     j.page.get_by_label("Password").fill("quiet river lantern")
     j.page.get_by_role("button", name="Create account").click()
     j.page.get_by_text("Account created.").wait_for()
@@ -177,26 +165,25 @@ def admin_journey(j: Journey) -> None:
         j.page.get_by_role("button", name=f"Enable {email}").wait_for()
     assert j.page.get_by_text("Account disabled").is_visible()
     j.no_horizontal_scroll()
-    shot(j, "accounts", "admin")
+    j.shot("accounts")
     j.page.get_by_role("link", name="Audit log").click()
     j.page.get_by_role("heading", name="Audit log").wait_for()
     row = j.page.locator("table tbody tr").first.inner_text()
     assert "account.disable" in row and "you" in row.split("\n"), row
     j.no_horizontal_scroll()
-    shot(j, "audit", "admin")
+    j.shot("audit")
 
 
-def test_admin_accounts_journey(server_factory: ServerFactory, tmp_path: Path) -> None:
+def test_admin_accounts_journey(
+    browser: object, server_factory: ServerFactory, tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'service.sqlite3'}"
     seed(url)
     served = server_factory(database_url=url)
-    with playwright_api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        j = Journey(browser, served.url, "phone")
-        log_in(j, ADMIN, "/admin/accounts")
-        admin_journey(j)
-        # the refused form answers 422 on purpose; anything else in the console is an error
-        errors = [e for e in j.errors if "status of 422" not in e]
-        assert errors == [], errors
-        j.context.close()
-        browser.close()
+    j = Journey(browser, served.url, "phone", area="admin")
+    log_in(j, ADMIN, "/admin/accounts")
+    admin_journey(j)
+    # the refused form answers 422 on purpose; anything else in the console is an error
+    errors = [e for e in j.errors if "status of 422" not in e]
+    assert errors == [], errors
+    j.context.close()

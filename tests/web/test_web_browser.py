@@ -6,32 +6,15 @@ Every request the browser makes is recorded: none may leave 127.0.0.1.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from tests.web.browser_support import BROWSER_MARKS, Journey
 from tests.web.conftest import Served, start_server
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-gpu",
-]
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 780)}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is missing"),
-]
+pytest.importorskip("playwright.sync_api")
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -41,48 +24,6 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     served = start_server(f"sqlite:///{folder / 'demo.sqlite3'}", "--demo")
     yield served
     served.stop()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Headless Chromium from Debian (never a downloaded browser)."""
-    with playwright_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield launched
-        launched.close()
-
-
-class Journey:
-    """One browser context at one width, recording requests and console errors."""
-
-    def __init__(self, browser: object, base: str, name: str) -> None:
-        width, height = VIEWPORTS[name]
-        self.context = browser.new_context(viewport={"width": width, "height": height})  # type: ignore[attr-defined]
-        self.context.set_default_timeout(15_000)
-        self.page = self.context.new_page()
-        self.base, self.name = base, name
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-
-    def _console(self, message: object) -> None:
-        if message.type == "error":  # type: ignore[attr-defined]
-            where = message.location  # type: ignore[attr-defined]
-            self.errors.append(f"{message.text} at {where} on {self.page.url}")  # type: ignore[attr-defined]
-
-    def go(self, path: str) -> None:
-        self.page.goto(self.base + path)
-        self.page.wait_for_load_state("networkidle")
-
-    def shot(self, label: str) -> None:
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SHOTS / f"{self.name}-{label}.png"), full_page=True)
-
-    def no_horizontal_scroll(self) -> None:
-        width = self.page.evaluate("document.documentElement.scrollWidth")
-        assert width <= VIEWPORTS[self.name][0], f"{self.page.url} is {width}px wide"
 
 
 def checkin_journey(j: Journey) -> None:
