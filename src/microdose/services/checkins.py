@@ -1,16 +1,18 @@
 """Daily check-ins: one per local day; a second one for the same day updates it.
 
-:func:`submit_checkin` is on the hot path of ``POST /api/v1/checkins``: it writes with
+:func:`record_checkin` is on the hot path of ``POST /api/v1/checkins``: it writes with
 one SQLAlchemy Core statement built once per dialect (``INSERT ... ON CONFLICT DO UPDATE
 ... RETURNING``, compiled once from SQLAlchemy's statement cache) instead of a query and
-the ORM's unit of work, and hands back the row as a persistent object of the session, as
-though it had been loaded: reading it later through the ORM in the same session sees what
-was written, without another query.
+the ORM's unit of work, and returns the values written (:class:`StoredCheckin`).
+:func:`submit_checkin` also hands back the row as a persistent object of the session, as
+though it had been loaded. Either way, reading the row later through the ORM in the same
+session sees what was written.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any, cast
 
@@ -31,10 +33,78 @@ _CHANGED = (*RATINGS, "side_effects", "notes", "guess", "guess_confidence", "upd
 _UPSERTS: dict[str, Insert] = {}
 
 
+@dataclass(frozen=True)
+class StoredCheckin:
+    """A check-in as written: the row's columns, without an ORM object."""
+
+    id: uuid.UUID
+    person_id: uuid.UUID
+    local_date: date
+    mood: int
+    anxiety: int
+    energy: int
+    focus: int
+    sleep: int
+    connectedness: int
+    side_effects: list[str]
+    notes: str | None
+    guess: str | None
+    guess_confidence: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def record_checkin(
+    *, session: Session, person_id: uuid.UUID, checkin: CheckinInput
+) -> tuple[StoredCheckin, bool]:
+    """Store the day's check-in; returns what was stored and whether it was created.
+
+    The lighter form of :func:`submit_checkin` for callers that only answer with the
+    values (the JSON API): no ORM object is made, but one the session already holds for
+    this row is brought up to date, so the session's view still agrees with the table.
+
+    Parameters
+    ----------
+    session : Session
+        The open transaction (the caller commits); pending ORM changes are flushed first.
+    person_id : uuid.UUID
+        Whose check-in it is.
+    checkin : CheckinInput
+        The checked day and answers.
+
+    Returns
+    -------
+    tuple of (StoredCheckin, bool)
+        The stored values and True when the row was created (not updated).
+    """
+    session.flush()  # the person, or an ORM-made check-in, must be in the database first
+    connection = session.connection()
+    values: dict[str, Any] = {name: checkin.ratings[name] for name in RATINGS}
+    values.update(side_effects=list(checkin.side_effects), notes=checkin.notes,
+                  guess=checkin.guess, guess_confidence=checkin.guess_confidence,
+                  updated_at=utcnow())
+    new_id = uuid.uuid4()
+    row_id, created_at = connection.execute(
+        _upsert(connection.dialect.name),
+        {"id": new_id, "person_id": person_id, "local_date": checkin.day,
+         "created_at": values["updated_at"], **values},
+    ).one()
+    stored = StoredCheckin(id=row_id, person_id=person_id, local_date=checkin.day,
+                           created_at=created_at, **values)
+    present = session.identity_map.get(session.identity_key(CheckinRow, (row_id,)))
+    if isinstance(present, CheckinRow):  # loaded before in this session: bring it up to date
+        for name, value in asdict(stored).items():
+            set_committed_value(present, name, value)
+    return stored, row_id == new_id
+
+
 def submit_checkin(
     *, session: Session, person_id: uuid.UUID, checkin: CheckinInput
 ) -> tuple[CheckinRow, bool]:
     """Store the day's check-in; returns the row and whether it was created (not updated).
+
+    As :func:`record_checkin`, and hands back the row as a persistent object of the
+    session (without a query).
 
     Parameters
     ----------
@@ -50,20 +120,8 @@ def submit_checkin(
     tuple of (CheckinRow, bool)
         The stored row (persistent in ``session``) and True when it was created.
     """
-    session.flush()  # the person, or an ORM-made check-in, must be in the database first
-    connection = session.connection()
-    values: dict[str, Any] = {name: checkin.ratings[name] for name in RATINGS}
-    values.update(side_effects=list(checkin.side_effects), notes=checkin.notes,
-                  guess=checkin.guess, guess_confidence=checkin.guess_confidence,
-                  updated_at=utcnow())
-    new_id = uuid.uuid4()
-    row_id, created_at = connection.execute(
-        _upsert(connection.dialect.name),
-        {"id": new_id, "person_id": person_id, "local_date": checkin.day,
-         "created_at": values["updated_at"], **values},
-    ).one()
-    row = _as_loaded(session, row_id, person_id, checkin.day, created_at, values)
-    return row, row_id == new_id
+    stored, created = record_checkin(session=session, person_id=person_id, checkin=checkin)
+    return _as_loaded(session, stored), created
 
 
 def _upsert(dialect: str) -> Insert:
@@ -80,18 +138,13 @@ def _upsert(dialect: str) -> Insert:
     return statement
 
 
-def _as_loaded(session: Session, row_id: uuid.UUID, person_id: uuid.UUID, day: date,
-               created_at: datetime, values: dict[str, Any]) -> CheckinRow:
+def _as_loaded(session: Session, stored: StoredCheckin) -> CheckinRow:
     """The session's object for the row just written, holding what was written."""
-    values = {"id": row_id, "person_id": person_id, "local_date": day,
-              "created_at": created_at, **values}
-    present = session.identity_map.get(session.identity_key(CheckinRow, (row_id,)))
-    if isinstance(present, CheckinRow):  # loaded before in this session: bring it up to date
-        for name, value in values.items():
-            set_committed_value(present, name, value)
+    present = session.identity_map.get(session.identity_key(CheckinRow, (stored.id,)))
+    if isinstance(present, CheckinRow):  # record_checkin brought it up to date
         return present
     row = _MANAGER.new_instance()  # as a query makes it: no history, no __init__
-    instance_dict(row).update(values)
+    instance_dict(row).update(asdict(stored))
     make_transient_to_detached(row)  # its values count as loaded, not as changes to flush
     session.add(row)
     return row

@@ -31,6 +31,13 @@ from microdose.web.state import WebState
 
 WEB_DIR = Path(__file__).parent
 API_PREFIX = "/api/v1"
+#: FastAPI's built-in OpenTelemetry stays off whatever the environment says
+#: (``FASTAPI_OTEL_AUTO_CONFIGURE``, a global provider): no request, body or validation
+#: error ever leaves the process as a span, metric or log record
+NO_TELEMETRY: Any = {
+    "tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+    "auto_configure": False,
+}
 
 
 def _is_api(request: Request) -> bool:
@@ -207,6 +214,7 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=_lifespan,
+        telemetry=NO_TELEMETRY,
     )
     app.state.web = state
     app.state.templates = make_templates(str(WEB_DIR / "templates"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from microdose.domain.instruments import CRISIS_FLAGS, Instrument
 from microdose.domain.protocols import Plan
+from microdose.services.checkins import StoredCheckin
 from microdose.services.overview import Status
 from microdose.store.models import CheckinRow, DoseRow, JournalRow, ResponseRow
 from microdose.web.schemas import (
@@ -20,7 +21,7 @@ from microdose.web.schemas import (
 )
 
 
-def checkin_public(row: CheckinRow, created: bool = False) -> CheckinPublic:
+def checkin_public(row: CheckinRow | StoredCheckin, created: bool = False) -> CheckinPublic:
     """A check-in row as the API shows it."""
     return CheckinPublic(
         id=row.id,
