@@ -107,3 +107,33 @@ def test_the_writer_ends_when_idle_and_a_new_request_starts_it(
     assert not writer.running
     assert asyncio.run(post_together(web_app, [(day(2), None)]))[0].status_code == 201
     assert writer.commits == 2 and len(stored(web_app)) == 2
+
+
+def test_a_journal_deleted_by_another_process_is_begun_again(
+    web_app: FastAPI, database_url: str
+) -> None:
+    """The API writes check-ins by the person's remembered id (no query); when another
+    process has deleted the journal since, the foreign key refuses the write, the person
+    is looked up again (a new one is begun) and the check-in is stored, not lost."""
+    from sqlalchemy import delete
+
+    from microdose.store.engine import make_engine, make_sessionmaker
+    from microdose.store.models import Person
+
+    first = asyncio.run(post_together(web_app, [(day(0), None)]))
+    assert first[0].status_code == 201
+    before = web_app.state.web.person_id(None)  # remembered: no session needed
+    other = make_engine(database_url)  # another process's connection, e.g. the CLI's
+    try:
+        with make_sessionmaker(other)() as session, session.begin():
+            session.execute(delete(Person))  # check-ins go with it (ON DELETE CASCADE)
+    finally:
+        other.dispose()
+    again = asyncio.run(post_together(web_app, [(day(1), "after"), (day(2), None)]))
+    assert [r.status_code for r in again] == [201, 201]
+    with web_app.state.web.sessions() as session:
+        people = list(session.scalars(select(Person)))
+        rows = list(session.scalars(select(CheckinRow)))
+    assert len(people) == 1 and people[0].id != before
+    assert {(str(r.local_date), r.person_id) for r in rows} == {
+        (day(1)["date"], people[0].id), (day(2)["date"], people[0].id)}

@@ -75,13 +75,13 @@ async def create_checkin(
         body.date, ratings, body.side_effects, body.notes, body.guess, body.guess_confidence
     )
 
-    def work(session: Any, person: Any) -> tuple[int, dict[str, Any]]:
-        row, created = record_checkin(session=session, person_id=person.id, checkin=entry)
+    def work(session: Any, person_id: Any) -> tuple[int, dict[str, Any]]:
+        row, created = record_checkin(session=session, person_id=person_id, checkin=entry)
         return (201 if created else 200), checkin_public(row, created).model_dump(mode="json")
 
     keyed = key is not None  # without a key there is nothing to fingerprint or store
     job = prepare(key=key, method="POST", path=request.url.path if keyed else "",
-                  payload=body.model_dump(mode="json") if keyed else None, work=work)
+                  payload=body.model_dump(mode="json") if keyed else None, by_id=work)
     return respond(await write_grouped(request.app, job))
 
 

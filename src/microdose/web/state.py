@@ -72,6 +72,13 @@ class WebState:
             self._person_id = person.id
         return person
 
+    def person_id(self, session: Session) -> uuid.UUID:
+        """The id of :meth:`person`, without a query once a personal journal's is known
+        (a foreign key refuses writes for a person deleted since: see ``run_alone``)."""
+        if not self.service and self._person_id is not None:
+            return self._person_id
+        return self.person(session).id
+
     def resolve_actor(self, token: str | None) -> Actor | None:
         """The actor of a live login token (service mode), else None."""
         with self.sessions() as session, session.begin():
@@ -84,6 +91,16 @@ class WebState:
             return
         with self.sessions() as session, session.begin():
             self.person(session)
+
+    def look_up_person_again(self) -> None:
+        """Forget the remembered person and find (or begin) the journal's again, committed
+        under the lock: threads that all found it gone agree on one new person."""
+        if self.service:
+            return
+        with self._lock, self.sessions() as session, session.begin():
+            self._person_id = None
+            person = ensure_person(session=session, timezone=self.settings.timezone)
+        self._person_id = person.id
 
     def writing(self) -> AbstractContextManager[object]:
         """The lock a write holds: SQLite has one writer at a time; PostgreSQL needs none."""
