@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 from starlette.testclient import TestClient
 from tests.web.browser_support import ARGS, CHROMIUM
-from tests.web.service_world import World, build_world, log_in, service_app
+from tests.web.service_world import World, build_world, open_sessions, service_app
 
 from microdose.settings import Settings
 from microdose.web.app import create_app
@@ -129,11 +129,11 @@ def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
 
 @pytest.fixture
 def service(database_url: str) -> Iterator[tuple[TestClient, World]]:
-    """The app in service mode with a small world of accounts, all logged in via the API."""
+    """The app in service mode with a small world of accounts, each with a login session."""
     app = service_app(database_url)
     world = build_world(app)
+    open_sessions(app, world)
     with TestClient(app, base_url=BASE_URL) as client:
-        log_in(client, world)
         yield client, world
     app.state.web.engine.dispose()
 

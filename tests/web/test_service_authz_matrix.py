@@ -23,11 +23,10 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 from tests.web.conftest import BASE_URL, CHECKIN
-from tests.web.service_world import World, build_world, service_app
+from tests.web.service_world import World, build_world, open_sessions, service_app
 
-from microdose.services import caseload, login_sessions, studies
+from microdose.services import caseload, studies
 from microdose.services.access import Actor
-from microdose.store.service_models import AccountRow
 from microdose.web.app import create_app  # noqa: F401  (the app under test, via service_app)
 
 ROLE_ACCOUNTS = {"participant": "p1", "clinician": "c1", "researcher": "r1", "admin": "admin"}
@@ -201,14 +200,6 @@ def _operations(client: TestClient) -> set[tuple[str, str]]:
     return {(method.upper(), path) for path, ops in paths.items() for method in ops}
 
 
-def _login(app: Any, world: World) -> None:
-    """Open a session for every world account (the login route has tests of its own)."""
-    with app.state.web.sessions() as session, session.begin():
-        for name, actor in world.actors.items():
-            account = session.get_one(AccountRow, actor.account_id)
-            world.tokens[name] = login_sessions.start(session=session, account=account).token
-
-
 def _seed(client: TestClient, app: Any, world: World) -> Ids:
     """Records, alerts, links and codes for the matrix (as the participants themselves)."""
     ids = Ids(world)
@@ -245,7 +236,7 @@ def seeded(database_url: str) -> Iterator[tuple[TestClient, Ids]]:
     """A fresh service world with sessions and records."""
     app = service_app(database_url)
     world = build_world(app)
-    _login(app, world)
+    open_sessions(app, world)
     with TestClient(app, base_url=BASE_URL) as client:
         yield client, _seed(client, app, world)
     app.state.web.engine.dispose()
