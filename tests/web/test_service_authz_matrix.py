@@ -70,8 +70,6 @@ class Ids:
             return str(self.accounts["admin" if relation == "own" else "p2"])
         if name == "instrument":
             return "gad7"
-        if name == "code":  # other: a code nobody was given
-            return self.study_code if relation == "own" else "ZZZZZ-ZZZZZ"
         raise AssertionError(f"no value for {{{name}}}")
 
 
@@ -171,7 +169,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/links"): Row({"participant": OWN, "clinician": OWN, "admin": OWN}),
     ("POST", "/api/v1/links/{link_id}/revoke"): Row(
         {"participant": OWN, "clinician": OWN, "admin": OWN}),
-    ("GET", "/api/v1/invitations/{code}"): Row(dict.fromkeys(ALL, OWN)),  # the code is the key
+    ("POST", "/api/v1/invitations/preview"): Row(  # the code is the key
+        dict.fromkeys(ALL, OWN), lambda ids: {"code": ids.study_code}),
     ("POST", "/api/v1/enrolments"): _participant(body=lambda ids: {
         "code": ids.study_code, "consent_version": 1, "consent_sha256": ids.study_sha256}),
     ("GET", "/api/v1/enrolments"): _participant(),

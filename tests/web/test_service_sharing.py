@@ -138,8 +138,10 @@ def test_enrolling_with_a_stale_consent_version_is_409_naming_the_current(
 ) -> None:
     client, world = service
     code = study_code(client, world)
-    preview = get(client, world, "p2", f"/api/v1/invitations/{code}")
+    preview = post(client, world, "p2", "/api/v1/invitations/preview", {"code": code})
     assert preview.status_code == 200, preview.text
+    unknown = post(client, world, "p2", "/api/v1/invitations/preview", {"code": "ZZZZZ-ZZZZZ"})
+    assert unknown.status_code == 404, unknown.text
     shown = preview.json()["consent"]
     assert shown["version"] == 1 and "withdraw at any time" in shown["text"]
     new_consent(client, world)  # the researcher publishes version 2 meanwhile
@@ -147,7 +149,8 @@ def test_enrolling_with_a_stale_consent_version_is_409_naming_the_current(
     stale = post(client, world, "p2", "/api/v1/enrolments", body)
     assert stale.status_code == 409
     assert "read and accept version 2" in stale.json()["detail"]
-    current = get(client, world, "p2", f"/api/v1/invitations/{code}").json()["consent"]
+    current = post(client, world, "p2", "/api/v1/invitations/preview",
+                   {"code": code}).json()["consent"]
     body.update(consent_version=2, consent_sha256=current["sha256"])
     enrolled = post(client, world, "p2", "/api/v1/enrolments", body)
     assert enrolled.status_code == 201, enrolled.text

@@ -9,7 +9,8 @@ Participant (own = the logged-in participant's links, enrolments and audit entri
 - ``POST /api/v1/links/accept`` — accept a clinician's invitation code (201)
 - ``GET /api/v1/links`` — my clinician links (a clinician: their own invitations)
 - ``POST /api/v1/links/{link_id}/revoke`` — end a link (the person or the clinician)
-- ``GET /api/v1/invitations/{code}`` — a study invitation: the study and its consent text
+- ``POST /api/v1/invitations/preview`` — a study invitation: the study and its consent text
+  (the code in the body, not the URL, which access logs and proxies keep)
 - ``POST /api/v1/enrolments`` — enrol with a code, accepting the consent shown (201)
 - ``GET /api/v1/enrolments`` — my studies, with the consent state
 - ``GET /api/v1/enrolments/{study_id}/consent`` — the study's current consent text
@@ -55,6 +56,7 @@ from microdose.web.schemas_sharing import (
     EnrolmentConsent,
     EnrolmentCreate,
     EnrolmentPublic,
+    InvitationLookup,
     InvitationPreview,
     LinkAccept,
     LinkPublic,
@@ -110,10 +112,19 @@ def revoke_link(link_id: uuid.UUID, request: Request, state: StateDep, actor: Ac
     return perform_as(request, state, actor, key=key, payload={}, work=work)
 
 
-@router.get("/invitations/{code}", response_model=InvitationPreview, tags=["studies"])
-def preview_invitation(code: str, session: SessionDep) -> dict[str, Any]:
-    """The study a code invites to, with the current consent text, version and SHA-256."""
-    return studies.preview_invitation(session=session, code=code)
+@router.post("/invitations/preview", response_model=InvitationPreview, tags=["studies"])
+def preview_invitation(body: InvitationLookup, request: Request, state: StateDep,
+                       actor: ActorDep, key: IdempotencyKey = None) -> JSONResponse:
+    """The study a code invites to, with the current consent text, version and SHA-256.
+
+    A POST that changes nothing: the code travels in the body, because a URL is kept in
+    access logs, proxies and browser histories.
+    """
+
+    def work(session: Session, _who: Actor) -> tuple[int, dict[str, Any]]:
+        return 200, studies.preview_invitation(session=session, code=body.code)
+
+    return perform_as(request, state, actor, key=key, payload=body.model_dump(), work=work)
 
 
 @router.post("/enrolments", status_code=201, response_model=EnrolmentPublic, tags=["studies"])

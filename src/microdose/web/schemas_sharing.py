@@ -41,6 +41,12 @@ class ConsentText(BaseModel):
     sha256: str
 
 
+class InvitationLookup(StrictModel):
+    """A study invitation code, sent in the body: a URL would leave it in access logs."""
+
+    code: Code
+
+
 class InvitationPreview(BaseModel):
     """What a study invitation code leads to, before enrolling."""
 
