@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from tests.web.accessibility import problems
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -59,10 +60,13 @@ class Journey:
         self.page.wait_for_load_state("networkidle")
 
     def shot(self, label: str) -> None:
+        """Save a screenshot of the page, and check it meets WCAG 2.2 AA (axe-core)."""
         SHOTS.mkdir(parents=True, exist_ok=True)
         prefix = f"{self.area}-" if self.area else ""
         self.page.screenshot(path=str(SHOTS / f"{prefix}{self.name}-{label}.png"),
                              full_page=True)
+        found = problems(self.page)
+        assert not found, "\n".join(found)
 
     def no_horizontal_scroll(self) -> None:
         width = self.page.evaluate("document.documentElement.scrollWidth")

@@ -49,6 +49,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, C
 
 def log_in(j: Journey) -> None:
     j.go("/studies")  # not logged in: the login page, then back to the studies
+    j.shot("login")
     j.page.locator("#email").fill(RESEARCHER)
     j.page.locator("#password").fill(PASSWORD)
     j.page.get_by_role("button", name="Log in").click()

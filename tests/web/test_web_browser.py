@@ -1,15 +1,18 @@
 """Chromium (Debian's, headless) through the main journeys of a real ``microdose serve``.
 
-Desktop (1280 px) and phone (360 px) widths; screenshots go to artifacts/screenshots/.
+Desktop (1280 px) and phone (360 px) widths; screenshots go to artifacts/screenshots/, and
+every page photographed is checked against WCAG 2.2 AA (tests/web/accessibility.py).
 Every request the browser makes is recorded: none may leave 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+from tests.web.accessibility import contrast_ratio, measure, problems, run_axe
 from tests.web.browser_support import BROWSER_MARKS, Journey
 from tests.web.conftest import Served, start_server
 
@@ -80,7 +83,8 @@ def insights_journey(j: Journey) -> None:
 
 
 def other_pages(j: Journey) -> None:
-    for path in ("/plan", "/trial", "/safety", "/evidence", "/settings", "/questionnaires"):
+    for path in ("/plan", "/trial", "/safety", "/evidence", "/settings", "/questionnaires",
+                 "/questionnaires/dass21", "/journal", "/checkins"):
         j.go(path)
         assert j.page.locator("h1").count() == 1
         j.no_horizontal_scroll()
@@ -120,4 +124,49 @@ def test_keyboard_only_checkin_with_visible_focus(browser: object, demo_server: 
     j.page.keyboard.press("Enter")
     j.page.get_by_text("Check-in saved").wait_for()
     assert j.errors == []
+    j.context.close()
+
+
+def _rgb(hex_colour: str) -> str:
+    return "rgb({}, {}, {})".format(*(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5)))
+
+
+def test_our_contrast_measure_agrees_with_axe(browser: object, demo_server: Served) -> None:
+    """Where axe-core decides text contrast itself, our measurement gives the same ratio.
+
+    Reference: axe-core's own colour-contrast check (its fgColor, bgColor, contrastRatio)
+    on the same elements; black on white is 21:1 by WCAG's definition.
+    """
+    assert contrast_ratio("rgb(0, 0, 0)", "rgb(255, 255, 255)") == pytest.approx(21.0)
+    j = Journey(browser, demo_server.url, "phone")
+    j.go("/doses")
+    passed = [node for check in run_axe(j.page, passes=True)["passes"]
+              if check["id"] == "color-contrast" for node in check["nodes"]
+              if "contrastRatio" in node["any"][0]["data"]]
+    assert len(passed) > 50
+    ours = {item["selector"]: item for item in measure(j.page, [n["target"][0] for n in passed])}
+    for node in passed:
+        axe = node["any"][0]["data"]
+        item = ours[node["target"][0]]
+        assert (item["foreground"], item["background"]) == (_rgb(axe["fgColor"]),
+                                                           _rgb(axe["bgColor"]))
+        ratio = contrast_ratio(item["foreground"], item["background"])
+        assert math.floor(ratio * 100) / 100 == axe["contrastRatio"]  # axe truncates to 0.01
+    j.context.close()
+
+
+def test_the_accessibility_check_finds_low_contrast(browser: object, demo_server: Served) -> None:
+    """The check can fail: pale text in the page (axe) and in a chart's SVG (our measure)."""
+    j = Journey(browser, demo_server.url, "desktop")
+    j.go("/insights")
+    j.page.wait_for_function("document.querySelectorAll('figure.chart-ready').length >= 3")
+    assert problems(j.page) == []
+    j.page.evaluate("document.querySelector('main h1').style.color = '#c8c8c8'")
+    assert any("color-contrast" in line for line in problems(j.page))
+    j.go("/insights")
+    j.page.wait_for_function("document.querySelectorAll('figure.chart-ready').length >= 3")
+    j.page.evaluate("document.querySelectorAll('figure svg text').forEach("
+                    "(t) => t.setAttribute('fill', '#aaaaaa'))")
+    found = problems(j.page)
+    assert any("contrast 2.32:1" in line and "rgb(170, 170, 170)" in line for line in found)
     j.context.close()

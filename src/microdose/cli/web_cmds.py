@@ -238,7 +238,12 @@ def serve(
         ),
     ] = False,
     workers: Annotated[
-        int, typer.Option(min=1, max=64, help="Worker processes sharing the port (PostgreSQL).")
+        int,
+        typer.Option(
+            min=1, max=64,
+            help="Worker processes sharing the port; for the PostgreSQL service (SQLite "
+            "writes one at a time; --encrypt needs 1).",
+        ),
     ] = 1,
     forwarded_allow_ips: Annotated[
         str | None,
