@@ -23,7 +23,7 @@ from tests.web.conftest import BASE_URL, CHECKIN, csrf_token
 from tests.web.service_world import World, email
 
 from microdose.domain.errors import Conflict, NotFound
-from microdose.domain.roles import AccessDenied
+from microdose.domain.roles import AccessDenied, Resource
 from microdose.services import caseload, studies
 from microdose.services.access import Actor
 from microdose.store.models import CheckinRow, Person
@@ -276,6 +276,33 @@ def test_which_errors_and_paths_make_a_refusal_entry() -> None:
     assert refusal_of("GET", "/api/v1/people/not-a-uuid/x", NotFound("x")) is not None
     assert refusal_of("GET", "/api/v1/checkins", NotFound("x")) is None
     assert refusal_of("GET", "/api/v1/admin/accounts", Conflict("x")) is None
+    page = refusal_of("GET", f"/clinician/people/{person}", NotFound("x"))  # the pages too
+    assert page is not None and (page.resource, page.subject_person_id) == (
+        Resource.JOURNAL, person)
+    on_study = refusal_of("GET", f"/studies/{study}/analysis", AccessDenied("x"))
+    assert on_study is not None and (on_study.resource, on_study.study_id) == (
+        Resource.STUDY, study)
+    on_audit = refusal_of("GET", "/admin/audit", AccessDenied("x"))
+    assert on_audit is not None and on_audit.resource == Resource.AUDIT
+    assert refusal_of("GET", "/checkins", NotFound("x")) is None
+
+
+def test_refused_pages_are_recorded_like_refused_api_calls(service: Service) -> None:
+    client, world = service
+    p1 = world.person("p1")
+    clinician = page_login(client, "c2")  # not linked to p1
+    assert clinician.get(f"/clinician/people/{p1}").status_code == 404
+    participant = page_login(client, "p2")
+    assert participant.get("/admin/audit").status_code == 403
+    refusals = [e for e in get(client, world, "p1", "/api/v1/audit").json() if not e["allowed"]]
+    assert [(e["actor"], e["detail"]) for e in refusals] == [
+        ("clinician C2", f"GET /clinician/people/{p1} -> 404 NotFound")]
+    with transaction(client) as session:
+        rows = session.scalars(select(AuditRow).where(
+            AuditRow.actor_account_id == world.actors["p2"].account_id,
+            AuditRow.allowed.is_(False))).all()
+    assert [(r.resource, r.detail) for r in rows] == [
+        ("audit", "GET /admin/audit -> 403 AccessDenied")]
 
 
 # --- admin ---------------------------------------------------------------------------------

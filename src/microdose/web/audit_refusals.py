@@ -3,7 +3,8 @@
 The services audit only what they allow: a refusal raises, and its transaction rolls back.
 The app's domain-error handler calls :func:`record_refusal` once per error; when a
 logged-in account gets ``NotFound`` or ``AccessDenied`` from a route under
-:data:`WATCHED`, an entry ``access.refused`` is appended: who (account and role), the
+:data:`WATCHED` (API routes and the pages that show the same data), an entry
+``access.refused`` is appended: who (account and role), the
 method and path (ids only, no query string, no body, no health data), and the person or
 study id when the path names one. A failure to record is logged and never changes the
 answer the client gets.
@@ -25,13 +26,18 @@ from microdose.services.access import Actor
 from microdose.web.state import WebState
 
 ACTION = "access.refused"
-#: path prefix → the kind of resource a refusal there concerns
+#: path prefix → the kind of resource a refusal there concerns (first match wins)
 WATCHED: dict[str, Resource] = {
     "/api/v1/people/": Resource.JOURNAL,
     "/api/v1/studies": Resource.STUDY,
     "/api/v1/alerts": Resource.ALERTS,
     "/api/v1/admin/audit": Resource.AUDIT,
     "/api/v1/admin": Resource.ACCOUNT,
+    # the pages over the same data
+    "/clinician/people/": Resource.JOURNAL,
+    "/studies": Resource.STUDY,
+    "/admin/audit": Resource.AUDIT,
+    "/admin/": Resource.ACCOUNT,
 }
 logger = logging.getLogger("microdose.web")
 
@@ -62,7 +68,7 @@ def refusal_of(method: str, path: str, exc: MicrodoseError) -> Refusal | None:
     resource = next((kind for prefix, kind in WATCHED.items() if path.startswith(prefix)), None)
     if resource is None:
         return None
-    parts = path.strip("/").split("/")[2:]  # after api/v1
+    parts = path.strip("/").split("/")
     detail = f"{method} {path} -> {exc.http_status} {type(exc).__name__}"
     return Refusal(resource, _id_after(parts, "people"), _id_after(parts, "studies"), detail)
 
