@@ -34,3 +34,22 @@ def test_serve_on_a_busy_port_says_so(cli: CliRun) -> None:
 def test_encrypting_a_postgresql_journal_is_refused(cli: CliRun) -> None:
     result = cli("serve", "--encrypt", "--port", "0", input="x\n")
     assert result.exit_code == 2 and "only a SQLite journal" in result.stderr
+
+
+def test_serve_warns_the_operator_when_the_crisis_resources_are_overdue(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import timedelta
+
+    from microdose.cli.web_cmds import _announce
+    from microdose.services import crisis
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        _announce("the journal", sock, 1)
+        assert "overdue" not in capsys.readouterr().err
+        monkeypatch.setattr(crisis, "today", lambda: crisis.review_due() + timedelta(days=1))
+        _announce("the journal", sock, 1)
+    said = capsys.readouterr()
+    assert f"overdue for review (due {crisis.review_due().isoformat()})" in said.err
+    assert "microdose is serving the journal at http://127.0.0.1:" in said.out

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
+from importlib import resources
 
 import pytest
 from sqlalchemy import Engine
@@ -233,3 +235,24 @@ def test_the_crisis_event_keeps_the_region_its_resources_came_from(
     assert event.region == "US"
     names = [r["name"] for r in crisis_payload_for(person, [event])["resources"]]
     assert names[:2] == ["988 Suicide & Crisis Lifeline", "Crisis Text Line"]
+
+
+def test_the_review_falls_due_after_the_files_interval_and_is_then_said() -> None:
+    raw = json.loads(resources.files("microdose.data").joinpath("crisis_resources.json")
+                     .read_text("utf-8"))
+    due = date.fromisoformat(raw["reviewed"]) + timedelta(days=raw["review_every_days"])
+    assert crisis.review_due() == due
+    assert crisis.review_warning(on=due) is None  # the due day itself is still in time
+    late = crisis.review_warning(on=due + timedelta(days=1))
+    assert late is not None and raw["reviewed"] in late and due.isoformat() in late
+    assert "local emergency number" in late
+
+
+def test_every_crisis_payload_carries_an_overdue_review(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert crisis.crisis_payload("GB")["review_due"] == crisis.review_due().isoformat()
+    monkeypatch.setattr(crisis, "today", lambda: crisis.review_due() + timedelta(days=30))
+    payload = crisis.crisis_payload("GB")
+    assert payload["review_warning"] == crisis.review_warning()
+    from microdose.cli.output import crisis_text
+
+    assert payload["review_warning"] in crisis_text(payload)  # the CLI prints it too

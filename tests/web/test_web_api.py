@@ -254,3 +254,22 @@ def test_api_vocabularies_are_the_domain_vocabularies() -> None:
 
     assert get_args(SideEffect) == SIDE_EFFECTS
     assert get_args(Guess) == GUESSES
+
+
+def test_an_overdue_resource_review_is_said_in_the_api_and_the_page(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from microdose.services import crisis
+
+    in_time = api.get("/crisis").text
+    assert "due to be checked again" not in in_time
+    monkeypatch.setattr(crisis, "today", lambda: crisis.review_due() + timedelta(days=1))
+    answers = [1, 1, 1, 0, 0, 0, 0, 0, 1]
+    body = api.post("/api/v1/questionnaires/phq9/responses", json={"answers": answers}).json()
+    assert body["crisis"]["review_warning"] == crisis.review_warning()
+    assert api.get("/api/v1/crisis").json()["crisis"]["review_due"] == (
+        crisis.review_due().isoformat())
+    page = api.get("/crisis").text
+    assert f"due to be checked again by {crisis.review_due().isoformat()}" in page

@@ -27,6 +27,8 @@ def crisis_text(payload: dict[str, Any]) -> str:
     """The crisis resources as text, shown before anything else."""
     lines = ["", "!" * 72, "  " + payload["message"], ""]
     lines += [f"  • {r['name']}: {r['contact']}" for r in payload["resources"]]
+    if payload.get("review_warning"):
+        lines += ["", "  " + payload["review_warning"]]
     lines += ["", "  Run `microdose crisis ack` once you have seen this.", "!" * 72, ""]
     return "\n".join(lines)
 

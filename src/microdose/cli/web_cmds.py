@@ -210,9 +210,15 @@ def _uvicorn_config(app: FastAPI, workers: int, forwarded: str | None) -> uvicor
 
 
 def _announce(what: str, sock: socket.socket, workers: int) -> None:
+    from microdose.services import crisis
+
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     several = f" with {workers} workers" if workers > 1 else ""
+    if crisis.review_warning():  # the operator hears it too, not only the person in crisis
+        typer.secho(f"warning: the crisis resources are overdue for review (due "
+                    f"{crisis.review_due().isoformat()}); check every number in "
+                    "microdose/data/crisis_resources.json", err=True, fg=typer.colors.YELLOW)
     typer.echo(
         f"microdose is serving {what} at http://{shown}:{bound_port}{several}"
         " — press Ctrl+C to stop"

@@ -7,6 +7,7 @@ import locale
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,6 +34,31 @@ def _data() -> dict[str, Any]:
     text = resources.files("microdose.data").joinpath("crisis_resources.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
+
+
+def today() -> date:
+    """The local date (the one clock the review check reads; tests set it)."""
+    return date.today()
+
+
+def review_due() -> date:
+    """The day the resources must be checked again: last review + the review interval."""
+    data = _data()
+    return date.fromisoformat(data["reviewed"]) + timedelta(days=data["review_every_days"])
+
+
+def review_warning(on: date | None = None) -> str | None:
+    """A line for the person and the operator once the review is overdue, else None.
+
+    Crisis numbers change; wrong ones are a known failure of mental-health apps
+    (Martinengo et al. 2019). Past the due date every crisis screen says so.
+    """
+    due = review_due()
+    if (on or today()) <= due:
+        return None
+    return (f"These resources were last checked on {_data()['reviewed']} and were due to be "
+            f"checked again by {due.isoformat()}. If a number does not work, call your local "
+            "emergency number.")
 
 
 def known_regions() -> list[str]:
@@ -99,6 +125,8 @@ def crisis_payload(
         "resources": [r.to_dict() for r in resources_for(region)],
         "acknowledge_required": True,
         "reviewed": _data()["reviewed"],
+        "review_due": review_due().isoformat(),
+        "review_warning": review_warning(),
     }
     if triggers:
         payload["triggers"] = list(triggers)

@@ -158,6 +158,8 @@ class Crisis(BaseModel):
     resources: list[CrisisResource]
     acknowledge_required: bool
     reviewed: str
+    review_due: str | None = None
+    review_warning: str | None = None
     triggers: list[str] = []
     open_since: str | None = None
 
