@@ -51,3 +51,16 @@ def test_ensure_schema_is_a_no_op_when_current(database_url: str) -> None:
     assert ensure_schema(engine) is True
     assert ensure_schema(engine) is False
     engine.dispose()
+
+
+def test_a_journal_made_before_the_branches_were_joined_moves_to_the_one_head(
+    database_url: str,
+) -> None:
+    """A database at the four branch heads (0002, 0003, 0004, 0006) is migrated to 0007."""
+    engine = make_engine(database_url)
+    for branch_head in ("0002", "0003", "0004", "0006"):
+        upgrade(engine, branch_head)
+    assert current_revisions(engine) == {"0002", "0003", "0004", "0006"}
+    assert ensure_schema(engine) is True
+    assert current_revisions(engine) == HEADS == {"0007"}
+    engine.dispose()

@@ -88,7 +88,7 @@ def other_pages(j: Journey) -> None:
         j.go(path)
         assert j.page.locator("h1").count() == 1
         j.no_horizontal_scroll()
-        j.shot(path.strip("/"))
+        j.shot(path.strip("/").replace("/", "-"))
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
