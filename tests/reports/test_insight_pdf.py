@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,9 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 from pypdf import PdfReader
+from scipy import stats
 from tests.insight_support import sqlite_insight
 
 from microdose.reports.pdf import render_html, report_context, write_pdf
+from microdose.reports.text import insight_text, many_intervals_note
 
 GENERATED = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
 SECTIONS = (
@@ -75,3 +78,19 @@ def test_html_escapes_what_the_person_wrote(tmp_path: Path) -> None:
     html = render_html(report_context(insight, name="<script>x</script>"))
     assert "<script>x" not in html and "&lt;script&gt;" in html
     assert "Needs attention" not in html
+
+
+def test_the_many_intervals_note_counts_the_intervals_shown(report: Path, tmp_path: Path) -> None:
+    insight = sqlite_insight(tmp_path, flagged=False)
+    shown = sum(effect is not None for result in insight.daily.values()
+                for effect in (result.dose_day_effect, result.day_after_effect))
+    assert shown == 12  # six ratings, dose day and day after
+    note = many_intervals_note(insight)
+    # reference: P(at least one of k independent 95% intervals excludes a true zero)
+    # = binom.sf(0, k, 0.05), from scipy
+    chance = f"{stats.binom.sf(0, shown, 0.05):.0%}"
+    assert note is not None and f"comparisons above are {shown} intervals" in note
+    assert f"at least one of them does about {chance} of the time" in note
+    assert note in insight_text(insight)  # the CLI
+    assert "only just excludes zero as weak evidence" in pdf_text(report)  # the PDF
+    assert many_intervals_note(dataclasses.replace(insight, daily={})) is None

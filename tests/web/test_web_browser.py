@@ -78,6 +78,7 @@ def insights_journey(j: Journey) -> None:
     j.go("/insights")
     j.page.wait_for_function("document.querySelectorAll('figure.chart-ready').length >= 3")
     assert j.page.locator("figure.chart-ready svg").count() >= 3
+    assert "comparisons above are 12 intervals" in j.page.content()  # what many intervals mean
     j.no_horizontal_scroll()
     j.shot("insights")
 

@@ -21,6 +21,7 @@ from microdose.reports.text import (
     change_band,
     day_text,
     effect_text,
+    many_intervals_note,
     proportion_text,
     score_text,
     signed,
@@ -182,7 +183,9 @@ def _effect_rows(insight: Insight) -> tuple[list[tuple[str, ...]], str]:
         None,
     )
     text = f"Day after is compared with {compared}. " if compared else ""
-    return rows, text + " ".join(note[0].upper() + note[1:] + "." for note in notes)
+    many = many_intervals_note(insight)
+    text += " ".join(note[0].upper() + note[1:] + "." for note in notes)
+    return rows, f"{text} {many}".strip() if many else text
 
 
 def _side_rows(insight: Insight) -> list[tuple[str, ...]]:
@@ -239,8 +242,6 @@ def _methods() -> list[str]:
         f"for each kind of day compared, ≥ {MIN_CATEGORY_DAYS} days in ≥ {MIN_STRETCHES} "
         "separate stretches. Calibrated: 95% intervals covered the true effect in 93–97% of "
         "1,000 simulated journals with AR(1) errors (ρ = 0.5).",
-        "Six ratings × two effects make twelve 95% intervals: about one in twenty excludes "
-        "zero by chance alone.",
         "Adherence and side effects: counts of recorded days; Wilson intervals for shares, "
         "Newcombe's method for differences (days treated as independent).",
         "Data are self-reported in the person's own time zone; a day without a check-in is "

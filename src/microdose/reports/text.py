@@ -16,6 +16,7 @@ __all__ = [
     "day_text",
     "effect_text",
     "insight_text",
+    "many_intervals_note",
     "proportion_text",
     "score_text",
     "signed",
@@ -87,6 +88,23 @@ def _scales_text(insight: Insight) -> list[str]:
     return lines
 
 
+def many_intervals_note(insight: Insight) -> str | None:
+    """What many 95% intervals side by side mean, for the dose-day table; None for one.
+
+    With no effect at all each interval excludes zero one time in twenty, and at least one
+    of ``k`` does with probability ``1 − 0.95^k`` if they were independent (ratings are
+    correlated, so this is a guide).
+    """
+    shown = sum(effect is not None for result in insight.daily.values()
+                for effect in (result.dose_day_effect, result.day_after_effect))
+    if shown < 2:
+        return None
+    return (f"The dose-day and day-after comparisons above are {shown} intervals: with no "
+            "effect at all, each excludes zero one time in twenty, and at least one of them "
+            f"does about {1 - 0.95 ** shown:.0%} of the time (if they were independent). Read one "
+            "interval that only just excludes zero as weak evidence.")
+
+
 def _daily_text(insight: Insight) -> list[str]:
     lines = [
         "Daily ratings: dose day vs other days | day after vs off days (points, 95% CI)",
@@ -101,7 +119,8 @@ def _daily_text(insight: Insight) -> list[str]:
         )
     notes = {r.note for r in insight.daily.values() if r.note and r.dose_day_effect}
     lines += [f"  note: {note}" for note in sorted(notes)]
-    return lines
+    many = many_intervals_note(insight)
+    return [*lines, f"  {many}"] if many else lines
 
 
 def _other_text(insight: Insight) -> list[str]:
