@@ -93,6 +93,7 @@ def test_plan_and_dose_refuse_with_exit_3_before_a_screen(cli: CliRun, tmp_path:
     ics = tmp_path / "plan.ics"
     result = cli(*plan_args(ics))
     assert result.exit_code == 3 and "no safety screen yet" in result.stderr
+    assert "Next: `microdose screen --condition" in result.stderr  # the CLI's next step
     assert not ics.exists()
     for attempt in dose_attempts():
         refused = cli("dose", *attempt)

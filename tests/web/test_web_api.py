@@ -157,6 +157,19 @@ def test_blocking_screen_refuses_doses_with_reasons(api: TestClient) -> None:
     assert any("lithium" in reason for reason in refused.json()["reasons"])
 
 
+def test_a_refusal_names_the_next_step_in_words_of_no_other_interface(
+    api: TestClient,
+) -> None:
+    refused = api.post("/api/v1/doses", json={"material": "dried-cubensis", "grams": 0.2})
+    body = refused.json()
+    assert refused.status_code == 403 and body["next_step"] == "safety-screen"
+    assert "no safety screen yet" in body["detail"] and "microdose" not in body["detail"]
+    missing = api.get("/api/v1/trial")
+    assert missing.status_code == 404 and missing.json()["next_step"] == "trial-design"
+    schema = api.get("/api/v1/openapi.json").json()["components"]["schemas"]["Problem"]
+    assert "crisis-ack" in str(schema["properties"]["next_step"])
+
+
 def test_phq9_item9_returns_the_crisis_object_until_acknowledged(api: TestClient) -> None:
     answers = [1, 1, 1, 0, 0, 0, 0, 0, 2]
     response = api.post("/api/v1/questionnaires/phq9/responses", json={"answers": answers})

@@ -110,6 +110,8 @@ def test_dose_and_plan_forms_show_the_safety_screen(api: TestClient) -> None:
     refused = api.post("/doses", data={"csrf_token": token, "material": "dried-cubensis",
                                        "grams": "0.2"})
     assert refused.status_code == 403 and "no safety screen yet" in refused.text
+    assert '<a href="/safety">Answer the safety screen</a>' in refused.text  # the web's step
+    assert "microdose screen" not in refused.text and "{&#39;field" not in refused.text
     screen = api.post("/safety/screen", data={"csrf_token": token, "medications": "Prozac"})
     assert screen.url.path == "/safety" and "warn" in screen.text and "fluoxetine" in screen.text
     dose = api.post("/doses", data={"csrf_token": token, "material": "dried-cubensis",

@@ -12,6 +12,22 @@ from typer.core import TyperGroup
 from microdose.cli.context import AppState
 from microdose.domain.errors import MicrodoseError
 
+#: The CLI's words for each next step the core names (``domain.errors.NEXT_STEPS``).
+NEXT_STEP_COMMANDS: dict[str, str] = {
+    "safety-screen": "microdose screen --condition … --medication … (each repeatable)",
+    "crisis-ack": "microdose crisis ack",
+    "trial-design": "microdose trial design",
+    "trial-unblind": "microdose trial unblind",
+    "checkin": "microdose checkin",
+}
+
+
+def said(exc: MicrodoseError) -> str:
+    """The error's message, with the command that takes the next step when there is one."""
+    if exc.next_step is None:
+        return exc.message
+    return f"{exc.message.rstrip('.')}. Next: `{NEXT_STEP_COMMANDS[exc.next_step]}`"
+
 
 def fail(message: str, code: int) -> typer.Exit:
     """Print ``message`` on stderr and return the exit to raise."""
@@ -28,7 +44,7 @@ class MicrodoseGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except MicrodoseError as exc:
-            raise fail(exc.message, exc.exit_code) from exc
+            raise fail(said(exc), exc.exit_code) from exc
         except OperationalError as exc:
             raise fail(f"database: cannot use the journal ({exc.orig or exc})", 1) from exc
         finally:

@@ -80,7 +80,7 @@ def make_checkin(
         raise InvalidInput("guess", f"{guess!r} is not allowed", allowed=", ".join(GUESSES))
     if guess_confidence is not None:
         if guess is None:
-            raise InvalidInput("guess-confidence", "needs --guess", allowed="0-100 with a guess")
+            raise InvalidInput("guess-confidence", "needs a guess", allowed="0-100 with a guess")
         if isinstance(guess_confidence, bool) or not 0 <= guess_confidence <= 100:
             raise InvalidInput("guess-confidence", f"{guess_confidence} is out of range", "0-100")
     return CheckinInput(day, checked, effects, notes or None, guess, guess_confidence)

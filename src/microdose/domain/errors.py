@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
+#: What a person can do next about a refusal. The core's messages name no interface; each
+#: interface says the step in its own words (the CLI a command, the web a link, the API
+#: the key itself in ``next_step``).
+NextStep = Literal["safety-screen", "crisis-ack", "trial-design", "trial-unblind", "checkin"]
+NEXT_STEPS: tuple[str, ...] = get_args(NextStep)
+
 
 class MicrodoseError(Exception):
     """Base class of every error the core raises on purpose."""
@@ -11,9 +19,12 @@ class MicrodoseError(Exception):
     #: HTTP status the web layer uses for this error
     http_status = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, next_step: NextStep | None = None) -> None:
+        if next_step is not None and next_step not in NEXT_STEPS:
+            raise ValueError(f"next_step: {next_step!r} is not one of {', '.join(NEXT_STEPS)}")
         super().__init__(message)
         self.message = message
+        self.next_step = next_step
 
 
 class InvalidInput(MicrodoseError):
@@ -51,6 +62,8 @@ class SafetyBlock(MicrodoseError):
     exit_code = 3
     http_status = 403
 
-    def __init__(self, message: str, reasons: list[str] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, reasons: list[str] | None = None, *, next_step: NextStep | None = None
+    ) -> None:
+        super().__init__(message, next_step=next_step)
         self.reasons = reasons or []

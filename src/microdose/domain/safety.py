@@ -94,7 +94,7 @@ CONDITION_RULES: dict[str, Rule] = {
     "suicidal-thoughts": Rule(
         WARN,
         "active thoughts of being better off dead or of hurting yourself: the crisis flow "
-        "starts (help now, and `microdose crisis ack` before any dose)",
+        "starts (help now, and an acknowledgement of it before any dose)",
         "CLINICAL.md, Crisis flow; Simon et al. 2013, Psychiatr Serv 64:1195",
         crisis=True,
     ),
@@ -152,7 +152,7 @@ MEDICATION_RULES: dict[str, Rule] = {
         NOTE,
         "antipsychotics attenuate psilocybin's effects; if yours is for psychosis, "
         "schizophrenia, mania or bipolar disorder, that history is itself a block: declare "
-        "it with --condition",
+        "it as a condition",
         f"{SAFETY_TABLE}: antipsychotics",
     ),
 }

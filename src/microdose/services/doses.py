@@ -99,7 +99,9 @@ def _with_envelope(session: Session, person: Person, dose: DoseCreate) -> DoseCr
     from microdose.services.trials import check_envelope
 
     if dose.material is not None or dose.grams is not None or dose.mg is not None:
-        raise InvalidInput("envelope", "an envelope dose has no material", "--envelope alone")
+        raise InvalidInput(
+            "envelope", "an envelope dose has no material", "the envelope code alone"
+        )
     code = check_envelope(session=session, person_id=person.id, code=dose.envelope_code or "")
     return replace(dose, envelope_code=code)
 

@@ -200,7 +200,7 @@ def _period(
     """The requested period, or the span of everything recorded."""
     if start and end and end < start:
         raise InvalidInput(
-            "to", f"{end} is before --from {start}", allowed="a day on or after --from"
+            "to", f"{end} is before the first day, {start}", allowed=f"{start} or later"
         )
     pid = person.id
     recorded = [c.local_date for c in checkins(session=session, person_id=pid)]
@@ -209,7 +209,7 @@ def _period(
     inside = [d for d in recorded if (start is None or d >= start) and (end is None or d <= end)]
     if not inside:
         window = f" between {start or 'the beginning'} and {end or 'today'}" if start or end else ""
-        raise NotFound(f"nothing recorded{window}: add check-ins with `microdose checkin`")
+        raise NotFound(f"nothing recorded{window}: add check-ins first", next_step="checkin")
     return start or min(inside), end or max(inside)
 
 

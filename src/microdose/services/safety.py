@@ -156,9 +156,10 @@ def require_current_screen(
     row = latest_screen(session=session, person_id=person_id)
     if row is None:
         raise SafetyBlock(
-            f"{action} refused: no safety screen yet — run `microdose screen` with your "
-            "conditions (--condition) and medications (--medication) first",
+            f"{action} refused: no safety screen yet — answer the safety screen (your "
+            "conditions and medications) first",
             ["no safety screen"],
+            next_step="safety-screen",
         )
     if row.verdict == safety.BLOCK:
         reasons = _blocking_reasons(row)
@@ -172,9 +173,10 @@ def require_current_screen(
     )
     if due is not None:
         raise SafetyBlock(
-            f"{action} refused: a new safety screen is due ({due}) — run `microdose screen` "
-            "again with your current conditions and medications",
+            f"{action} refused: a new safety screen is due ({due}) — answer the safety "
+            "screen again with your current conditions and medications",
             [due],
+            next_step="safety-screen",
         )
     return row
 
@@ -209,8 +211,9 @@ def check_dose_allowed(
         help_now = crisis.resources_line(person_region(person))
         raise SafetyBlock(
             f"dose refused: a crisis flag from {since} is not acknowledged. Help now — "
-            f"{help_now}. Once you have seen this, run `microdose crisis ack`.",
+            f"{help_now}. Once you have seen these, acknowledge them.",
             ["unacknowledged crisis"],
+            next_step="crisis-ack",
         )
     return require_current_screen(session=session, person_id=person.id, action="dose", now=now)
 

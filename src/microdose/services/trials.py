@@ -52,7 +52,7 @@ def current_trial(*, session: Session, person_id: uuid.UUID) -> TrialRow:
     row = session.scalars(query.order_by(TrialRow.created_at.desc())).first()
     found = running_trial(session=session, person_id=person_id) or row
     if found is None:
-        raise NotFound("no trial yet: start one with `microdose trial design`")
+        raise NotFound("no trial yet: design one first", next_step="trial-design")
     return found
 
 
@@ -99,7 +99,7 @@ def design_trial(*, session: Session, person: Person, create: TrialCreate) -> Tr
         When a trial is still running (unblind it first).
     """
     if running_trial(session=session, person_id=person.id) is not None:
-        raise Conflict("a trial is still running: unblind it first (`microdose trial unblind`)")
+        raise Conflict("a trial is still running: unblind it first", next_step="trial-unblind")
     allocation, spec = _allocation(create)
     create_plan(session=session, person_id=person.id, spec=spec)
     sealed = blinding.seal(allocation.key())
@@ -250,7 +250,7 @@ def kit_labels(*, session: Session, person: Person) -> KitLabels:
     """
     trial = running_trial(session=session, person_id=person.id)
     if trial is None:
-        raise NotFound("no running trial: start one with `microdose trial design`")
+        raise NotFound("no running trial: design one first", next_step="trial-design")
     if _taken(session, trial):
         raise Conflict(
             "the kit can only be printed before the first envelope is taken: the label "
@@ -314,7 +314,7 @@ def require_unblinded(*, session: Session, person_id: uuid.UUID) -> TrialRow:
     """The most recent trial, which must be unblinded (``Conflict`` while it is blind)."""
     trial = current_trial(session=session, person_id=person_id)
     if trial.status != UNBLINDED:
-        raise Conflict("the trial is still blind: run `microdose trial unblind` first")
+        raise Conflict("the trial is still blind: unblind it first", next_step="trial-unblind")
     return trial
 
 

@@ -56,7 +56,7 @@ def _domain_error(request: Request, exc: Exception) -> Response:
         return response
     from microdose.web.views import error_page
 
-    page = error_page(request, exc.http_status, exc.message)
+    page = error_page(request, exc.http_status, exc.message, exc.next_step)
     if isinstance(exc, TooManyAttempts):
         page.headers["Retry-After"] = str(exc.retry_after)
     return page

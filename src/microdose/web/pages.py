@@ -219,7 +219,7 @@ def dose_estimate(request: Request, material: str = "", grams: str = "") -> HTML
         error = None
     except MicrodoseError as exc:
         result, error = None, exc.message
-    return render(request, "_estimate.html", {"estimate": result, "error": error})
+    return render(request, "_estimate.html", {"estimate": result, "estimate_error": error})
 
 
 @router.post("/doses")

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException
 
-from microdose.domain.errors import InvalidInput, MicrodoseError, SafetyBlock
+from microdose.domain.errors import InvalidInput, MicrodoseError, NextStep, SafetyBlock
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:microdose:problem:"
@@ -47,6 +47,8 @@ class Problem(BaseModel):
     instance: str | None = None
     errors: list[FieldError] = []
     reasons: list[str] = []
+    #: what the person can do next (the same key every interface words its own way)
+    next_step: NextStep | None = None
 
 
 #: OpenAPI ``responses`` of every API route: the problems it can answer with
@@ -74,6 +76,7 @@ def problem(
     instance: str | None = None,
     errors: Sequence[FieldError] = (),
     reasons: Sequence[str] = (),
+    next_step: NextStep | None = None,
     headers: dict[str, str] | None = None,
 ) -> ProblemResponse:
     """A problem response; ``kind`` names the problem type (else ``about:blank``)."""
@@ -85,6 +88,7 @@ def problem(
         instance=instance,
         errors=list(errors),
         reasons=list(reasons),
+        next_step=next_step,
     )
     return ProblemResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
@@ -107,6 +111,7 @@ def domain_problem(request: Request, exc: MicrodoseError) -> ProblemResponse:
         instance=request.url.path,
         errors=errors,
         reasons=reasons,
+        next_step=exc.next_step,
     )
 
 

@@ -104,12 +104,33 @@ def render(
     return response
 
 
-def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+#: The web's words for each next step the core names (``domain.errors.NEXT_STEPS``): a link
+NEXT_STEP_LINKS: dict[str, tuple[str, str]] = {
+    "safety-screen": ("Answer the safety screen", "/safety"),
+    "crisis-ack": ("See the help resources and acknowledge them", "/crisis"),
+    "trial-design": ("Design a trial", "/trial"),
+    "trial-unblind": ("Unblind the trial", "/trial"),
+    "checkin": ("Check in today", "/"),
+}
+
+
+def _next_link(next_step: str | None) -> dict[str, str]:
+    if next_step is None:
+        return {}
+    text, href = NEXT_STEP_LINKS[next_step]
+    return {"next_text": text, "next_href": href}
+
+
+def error_page(
+    request: Request, status: int, message: str, next_step: str | None = None
+) -> HTMLResponse:
     """A plain error page that says what went wrong and where to go next."""
-    return render(request, "error.html", {"status": status, "message": message}, status)
+    context = {"status": status, "message": message, **_next_link(next_step)}
+    return render(request, "error.html", context, status)
 
 
 def form_error(exc: MicrodoseError) -> dict[str, str]:
-    """The field and message of a domain error, for showing beside a form field."""
+    """The field and message of a domain error (and the link to the next step, if any)."""
     field = getattr(exc, "field", "form")
-    return {"field": str(field).replace("-", "_"), "message": exc.message}
+    return {"field": str(field).replace("-", "_"), "message": exc.message,
+            **_next_link(exc.next_step)}
