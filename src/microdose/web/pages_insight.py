@@ -93,6 +93,40 @@ def insights_page(request: Request, state: StateDep) -> HTMLResponse:
     return render(request, "insights.html", context)
 
 
+def _pdf(body: bytes, name: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(body, media_type="application/pdf", headers=headers)
+
+
+@router.get("/insights/report.pdf")
+def insight_report(state: StateDep) -> Response:
+    """The clinician report of the whole journal (what ``microdose report --pdf`` writes)."""
+    from microdose.reports.pdf import render_pdf
+    from microdose.services.insight import analyze
+
+    with state.sessions() as session:
+        insight = analyze(session=session, person=state.person(session))  # NotFound: empty
+        session.commit()
+    return _pdf(render_pdf(insight), f"microdose-report-{insight.data.end.isoformat()}.pdf")
+
+
+@router.get("/trial/report.pdf")
+def trial_report_pdf(state: StateDep) -> Response:
+    """The unblinded trial's full report (``Conflict`` while it is still blind)."""
+    import tempfile
+    from pathlib import Path
+
+    from microdose.reports.trial_report import report_dict, write_report_pdf
+    from microdose.services.trial_report import trial_report
+
+    with state.sessions() as session:
+        data = report_dict(trial_report(session=session, person_id=state.person(session).id))
+        session.commit()
+    with tempfile.TemporaryDirectory() as folder:
+        body = write_report_pdf(data, Path(folder) / "report.pdf").read_bytes()
+    return _pdf(body, "microdose-trial-report.pdf")
+
+
 def _trial_context(session: Session, person: Person) -> dict[str, Any]:
     today = local_today(person)
     try:
@@ -208,5 +242,4 @@ def trial_kit(state: StateDep) -> Response:
         labels = trials.kit_labels(session=session, person=person)
         body = write_kit_pdf(labels, Path(folder) / "kit.pdf").read_bytes()
         session.commit()
-    headers = {"Content-Disposition": 'attachment; filename="microdose-trial-kit.pdf"'}
-    return Response(body, media_type="application/pdf", headers=headers)
+    return _pdf(body, "microdose-trial-kit.pdf")

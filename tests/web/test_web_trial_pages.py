@@ -1,0 +1,78 @@
+"""The blinded trial in the browser's pages: design, kit, envelope, unblinding, report PDFs."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+from starlette.testclient import TestClient
+from tests.reports.test_kit_qr import decode_pdf
+from tests.web.conftest import csrf_token, screen_ok
+
+from microdose.services import trials
+from microdose.store.trial_models import TrialRow
+
+
+def pdf_text(body: bytes, folder: Path) -> str:
+    """The PDF's text through poppler's pdftotext, whitespace folded."""
+    path = folder / "file.pdf"
+    path.write_bytes(body)
+    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True)
+    return " ".join(done.stdout.split())
+
+
+def block_of(api: TestClient) -> dict[str, int]:
+    """Each envelope's block, as the trial page tells the person which bag to take from."""
+    with Session(api.app.state.web.engine) as session:  # type: ignore[attr-defined]
+        trial = session.query(TrialRow).one()
+        return {e.code: e.block for e in trials.trial_envelopes(session=session, trial=trial)}
+
+
+def test_a_trial_from_design_to_report_through_the_pages(api: TestClient, tmp_path: Path) -> None:
+    screen_ok(api)
+    token = csrf_token(api, "/trial")
+    designed = api.post("/trial/design", data={"csrf_token": token, "doses": "8",
+                                                "protocol": "fadiman", "block": "pairs"})
+    assert designed.url.path == "/trial" and "Trial designed and sealed" in designed.text
+    assert "A trial dose day: take an envelope from" in designed.text
+    kit = api.get("/trial/kit.pdf")
+    assert kit.headers["content-type"] == "application/pdf"
+    (tmp_path / "kit.pdf").write_bytes(kit.content)
+    codes = decode_pdf(tmp_path / "kit.pdf", tmp_path)  # what the labels' QR codes say
+    blocks = block_of(api)
+    assert sorted(codes) == sorted(blocks)
+    today = next(code for code in codes if blocks[code] == 0)
+    taken = api.post("/trial/envelope", data={"csrf_token": token, "code": today})
+    assert "Envelope recorded" in taken.text and "1 of 8" in taken.text
+
+    blind = api.get("/trial/report.pdf")  # still blind: refused, with the way on
+    assert blind.status_code == 409 and "still blind" in blind.text
+    assert '<a href="/trial">Unblind the trial</a>' in blind.text
+    unconfirmed = api.post("/trial/unblind", data={"csrf_token": token, "reason": "headache"})
+    assert unconfirmed.status_code == 422 and 'id="confirm-error"' in unconfirmed.text
+    opened = api.post("/trial/unblind", data={"csrf_token": token, "reason": "headache",
+                                               "confirm": "unblind"})
+    assert "Unblinded: the sealed key matched its commitment" in opened.text
+    assert "Unblinded early</strong>: headache" in opened.text
+
+    report = api.get("/trial/report.pdf")
+    assert report.status_code == 200 and report.headers["content-type"] == "application/pdf"
+    assert "attachment" in report.headers["content-disposition"]
+    assert "Unblinded early (headache)" in pdf_text(report.content, tmp_path)
+
+
+def test_the_journal_report_pdf_from_the_insights_page(api: TestClient, tmp_path: Path) -> None:
+    empty = api.get("/insights/report.pdf")
+    assert empty.status_code == 404 and "nothing recorded" in empty.text
+    assert '<a href="/">Check in today</a>' in empty.text
+    checkin = {"date": "2026-03-02", "mood": 6, "anxiety": 3, "energy": 5, "focus": 5,
+               "sleep": 7, "connectedness": 5}
+    assert api.post("/api/v1/checkins", json=checkin).status_code == 201
+    assert 'href="/insights/report.pdf"' in api.get("/insights").text
+    report = api.get("/insights/report.pdf")
+    assert report.status_code == 200 and report.headers["content-type"] == "application/pdf"
+    assert 'filename="microdose-report-2026-03-02.pdf"' in report.headers["content-disposition"]
+    text = pdf_text(report.content, tmp_path)
+    assert "Microdosing journal — clinician report" in text and "2 Mar 2026" in text
