@@ -1,12 +1,12 @@
-"""The blinded trial in the browser's pages: design, kit, envelope, unblinding, report PDFs."""
+"""The blinded trial and the journal's report through the pages, down to the PDFs they give."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
+from tests.reports.test_insight_pdf import pdf_text
 from tests.reports.test_kit_qr import decode_pdf
 from tests.web.conftest import csrf_token, screen_ok
 
@@ -14,13 +14,11 @@ from microdose.services import trials
 from microdose.store.trial_models import TrialRow
 
 
-def pdf_text(body: bytes, folder: Path) -> str:
-    """The PDF's text through poppler's pdftotext, whitespace folded."""
-    path = folder / "file.pdf"
+def read_pdf(body: bytes, folder: Path) -> str:
+    """The downloaded PDF's text (poppler's pdftotext, whitespace folded)."""
+    path = folder / "download.pdf"
     path.write_bytes(body)
-    done = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True)
-    return " ".join(done.stdout.split())
+    return pdf_text(path)
 
 
 def block_of(api: TestClient) -> dict[str, int]:
@@ -60,7 +58,7 @@ def test_a_trial_from_design_to_report_through_the_pages(api: TestClient, tmp_pa
     report = api.get("/trial/report.pdf")
     assert report.status_code == 200 and report.headers["content-type"] == "application/pdf"
     assert "attachment" in report.headers["content-disposition"]
-    assert "Unblinded early (headache)" in pdf_text(report.content, tmp_path)
+    assert "Unblinded early (headache)" in read_pdf(report.content, tmp_path)
 
 
 def test_the_journal_report_pdf_from_the_insights_page(api: TestClient, tmp_path: Path) -> None:
@@ -74,5 +72,26 @@ def test_the_journal_report_pdf_from_the_insights_page(api: TestClient, tmp_path
     report = api.get("/insights/report.pdf")
     assert report.status_code == 200 and report.headers["content-type"] == "application/pdf"
     assert 'filename="microdose-report-2026-03-02.pdf"' in report.headers["content-disposition"]
-    text = pdf_text(report.content, tmp_path)
+    text = read_pdf(report.content, tmp_path)
     assert "Microdosing journal — clinician report" in text and "2 Mar 2026" in text
+
+
+def test_insights_and_their_report_for_a_period(api: TestClient, tmp_path: Path) -> None:
+    base = {"mood": 6, "anxiety": 3, "energy": 5, "focus": 5, "sleep": 7, "connectedness": 5}
+    for day in ("2026-03-02", "2026-03-09", "2026-03-16"):
+        assert api.post("/api/v1/checkins", json={**base, "date": day}).status_code == 201
+    whole = api.get("/insights").text
+    assert "2 Mar 2026 – 16 Mar 2026" in whole and 'href="/insights/report.pdf"' in whole
+    part = api.get("/insights", params={"from": "2026-03-05", "to": "2026-03-10"}).text
+    assert "5 Mar 2026 – 10 Mar 2026" in part and 'value="2026-03-05"' in part
+    assert 'href="/insights/report.pdf?from=2026-03-05&amp;to=2026-03-10"' in part
+    report = api.get("/insights/report.pdf", params={"from": "2026-03-05", "to": "2026-03-10"})
+    assert 'filename="microdose-report-2026-03-10.pdf"' in report.headers["content-disposition"]
+    assert "5 Mar 2026" in read_pdf(report.content, tmp_path)
+    bad = api.get("/insights", params={"from": "March"})
+    assert bad.status_code == 422 and "from:" in bad.text and "YYYY-MM-DD" in bad.text
+    backwards = api.get("/insights/report.pdf", params={"from": "2026-03-10", "to": "2026-03-05"})
+    assert backwards.status_code == 422
+    assert "to: 2026-03-05 is before the first day" in backwards.text
+    empty = api.get("/insights", params={"from": "2026-04-01"})
+    assert empty.status_code == 200 and "nothing recorded between 2026-04-01" in empty.text

@@ -8,9 +8,10 @@ vendored Vega-Embed bundle.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -62,13 +63,26 @@ class UnblindForm(FormBase):
     confirm: str = ""
 
 
-def insight_context(session: Session, person: Person) -> dict[str, Any]:
+#: the period asked for in the query string (``?from=YYYY-MM-DD&to=YYYY-MM-DD``), each optional
+FromQuery = Annotated[str, Query(alias="from", max_length=10)]
+ToQuery = Annotated[str, Query(alias="to", max_length=10)]
+
+
+def period(start: str, end: str) -> tuple[date | None, date | None]:
+    """The days of ``from`` and ``to`` (``InvalidInput`` naming the field when malformed)."""
+    return (protocols.parse_date(start, "from") if start else None,
+            protocols.parse_date(end, "to") if end else None)
+
+
+def insight_context(
+    session: Session, person: Person, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
     """The analysis, its charts (as JSON for the page) and the text helpers."""
     from microdose.reports.charts import chart_specs
     from microdose.services.insight import analyze
 
     try:
-        insight = analyze(session=session, person=person)
+        insight = analyze(session=session, person=person, start=start, end=end)
     except NotFound as exc:
         return {"insight": None, "empty": exc.message, "charts": []}
     charts = [
@@ -84,12 +98,17 @@ def insight_context(session: Session, person: Person) -> dict[str, Any]:
 
 
 @router.get("/insights", response_class=HTMLResponse)
-def insights_page(request: Request, state: StateDep) -> HTMLResponse:
-    """Charts and analyses of the journal, each number with its uncertainty."""
+def insights_page(
+    request: Request, state: StateDep, start: FromQuery = "", end: ToQuery = ""
+) -> HTMLResponse:
+    """Charts and analyses of the journal (or of a period), each number with its uncertainty."""
+    days = period(start, end)
     with state.sessions() as session:
         person = state.person(session)
-        context = insight_context(session, person)
+        context = insight_context(session, person, *days)
         session.commit()
+    query = "&".join(f"{name}={value}" for name, value in (("from", start), ("to", end)) if value)
+    context["period"] = {"from": start, "to": end, "query": f"?{query}" if query else ""}
     return render(request, "insights.html", context)
 
 
@@ -99,13 +118,14 @@ def _pdf(body: bytes, name: str) -> Response:
 
 
 @router.get("/insights/report.pdf")
-def insight_report(state: StateDep) -> Response:
-    """The clinician report of the whole journal (what ``microdose report --pdf`` writes)."""
+def insight_report(state: StateDep, start: FromQuery = "", end: ToQuery = "") -> Response:
+    """The clinician report of the journal or a period (what ``microdose report --pdf`` writes)."""
     from microdose.reports.pdf import render_pdf
     from microdose.services.insight import analyze
 
-    with state.sessions() as session:
-        insight = analyze(session=session, person=state.person(session))  # NotFound: empty
+    first, last = period(start, end)
+    with state.sessions() as session:  # NotFound when nothing was recorded in the period
+        insight = analyze(session=session, person=state.person(session), start=first, end=last)
         session.commit()
     return _pdf(render_pdf(insight), f"microdose-report-{insight.data.end.isoformat()}.pdf")
 
