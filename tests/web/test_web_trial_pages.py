@@ -91,7 +91,9 @@ def test_insights_and_their_report_for_a_period(api: TestClient, tmp_path: Path)
     bad = api.get("/insights", params={"from": "March"})
     assert bad.status_code == 422 and "from:" in bad.text and "YYYY-MM-DD" in bad.text
     backwards = api.get("/insights/report.pdf", params={"from": "2026-03-10", "to": "2026-03-05"})
-    assert backwards.status_code == 422
-    assert "to: 2026-03-05 is before the first day" in backwards.text
+    assert backwards.status_code == 422  # the API's check of the period, word for word
+    assert "from: 2026-03-10 is after to=2026-03-05 (allowed: from &lt;= to)" in backwards.text
+    too_long = api.get("/insights", params={"from": "1990-01-01"})
+    assert too_long.status_code == 422 and "the period is longer than 10 years" in too_long.text
     empty = api.get("/insights", params={"from": "2026-04-01"})
     assert empty.status_code == 200 and "nothing recorded between 2026-04-01" in empty.text

@@ -45,6 +45,7 @@ from microdose.web.schemas_service_clinician import (
 )
 from microdose.web.service_deps import SERVICE_API_DEPS, perform_as
 from microdose.web.state import WebState
+from microdose.web.views import attachment
 
 router = APIRouter(
     prefix="/api/v1", tags=["clinicians"], responses=PROBLEM_RESPONSES,
@@ -163,8 +164,7 @@ def get_report(
         raise Conflict(f"report: {found.note}")
     body = render_pdf(found.insight, name=found.display_name)
     name = f"microdose-report-{found.insight.data.end.isoformat()}.pdf"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type="application/pdf", headers=headers)
+    return attachment(body, name, "application/pdf")
 
 
 def chart_list(found: clinician_views.PersonInsight) -> list[ChartPublic]:

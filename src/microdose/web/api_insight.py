@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -9,12 +10,21 @@ from fastapi import APIRouter, Depends
 from microdose.domain.errors import InvalidInput
 from microdose.services import trials
 from microdose.services.people import local_today
+from microdose.store.models import Person
 from microdose.web.api import FromDate, ToDate, check_range
 from microdose.web.deps import PersonDep, SessionDep, require_api_login
 from microdose.web.problems import PROBLEM_RESPONSES
 
 #: longest period the analysis is asked for (a day-by-day model: keep requests bounded)
 MAX_PERIOD_DAYS = 3660
+
+def check_period(person: Person, start: dt.date | None, end: dt.date | None) -> None:
+    """``from`` not after ``to``, and at most :data:`MAX_PERIOD_DAYS` between them (or today)."""
+    check_range(start, end)
+    first, last = start or local_today(person), end or local_today(person)
+    if abs((last - first).days) > MAX_PERIOD_DAYS:
+        raise InvalidInput("from", "the period is longer than 10 years", "at most 3660 days")
+
 
 router = APIRouter(
     prefix="/api/v1",
@@ -33,10 +43,7 @@ def get_insights(
     """
     from microdose.services.insight import analyze
 
-    check_range(start, end)
-    first, last = start or local_today(person), end or local_today(person)
-    if abs((last - first).days) > MAX_PERIOD_DAYS:
-        raise InvalidInput("from", "the period is longer than 10 years", "at most 3660 days")
+    check_period(person, start, end)
     result: dict[str, Any] = analyze(
         session=session, person=person, start=start, end=end
     ).to_dict()

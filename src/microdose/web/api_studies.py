@@ -80,6 +80,7 @@ from microdose.web.schemas_studies import (
 )
 from microdose.web.service_deps import SERVICE_API_DEPS, perform_as
 from microdose.web.state import WebState
+from microdose.web.views import attachment
 
 router = APIRouter(
     prefix="/api/v1/studies",
@@ -218,8 +219,7 @@ def export(study_id: uuid.UUID, state: StateDep, actor: ActorDep,
            fmt: Annotated[ExportFormat, Query(alias="format")] = "csv") -> Response:
     """The pseudonymised tables and the data dictionary, as CSV or Parquet, zipped."""
     name, body = export_zip(state, actor, study_id, fmt)
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type="application/zip", headers=headers)
+    return attachment(body, name, "application/zip")
 
 
 @router.get("/{study_id}/analysis", response_model=AnalysisPublic)

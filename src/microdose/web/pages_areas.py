@@ -26,7 +26,7 @@ from microdose.web.guards import PAGE_GUARDS, safe_next
 from microdose.web.pages import FormBase, submit
 from microdose.web.security import SESSION_COOKIE
 from microdose.web.state import WebState
-from microdose.web.views import form_error, render
+from microdose.web.views import attachment, form_error, render
 
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
 #: conditions offered as checkboxes (pregnancy and breastfeeding have their own)
@@ -305,8 +305,7 @@ def export_journal(state: StateDep, fmt: str) -> Response:
             target = EXPORTERS[fmt](session=session, person=person, output=target)
         session.commit()
         name, body = _download(target)
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type="application/octet-stream", headers=headers)
+    return attachment(body, name, "application/octet-stream")
 
 
 def _download(path: Any) -> tuple[str, bytes]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -21,11 +22,13 @@ from microdose.reports import text as report_text
 from microdose.services import trials
 from microdose.services.people import local_today
 from microdose.store.models import Person
+from microdose.web.api import FromDate, ToDate
+from microdose.web.api_insight import check_period
 from microdose.web.deps import StateDep
 from microdose.web.guards import PAGE_GUARDS
 from microdose.web.pages import FormBase, submit
 from microdose.web.state import WebState
-from microdose.web.views import form_error, render
+from microdose.web.views import attachment, form_error, render
 
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
 
@@ -63,17 +66,6 @@ class UnblindForm(FormBase):
     confirm: str = ""
 
 
-#: the period asked for in the query string (``?from=YYYY-MM-DD&to=YYYY-MM-DD``), each optional
-FromQuery = Annotated[str, Query(alias="from", max_length=10)]
-ToQuery = Annotated[str, Query(alias="to", max_length=10)]
-
-
-def period(start: str, end: str) -> tuple[date | None, date | None]:
-    """The days of ``from`` and ``to`` (``InvalidInput`` naming the field when malformed)."""
-    return (protocols.parse_date(start, "from") if start else None,
-            protocols.parse_date(end, "to") if end else None)
-
-
 def insight_context(
     session: Session, person: Person, start: date | None = None, end: date | None = None
 ) -> dict[str, Any]:
@@ -99,35 +91,33 @@ def insight_context(
 
 @router.get("/insights", response_class=HTMLResponse)
 def insights_page(
-    request: Request, state: StateDep, start: FromQuery = "", end: ToQuery = ""
+    request: Request, state: StateDep, start: FromDate = None, end: ToDate = None
 ) -> HTMLResponse:
     """Charts and analyses of the journal (or of a period), each number with its uncertainty."""
-    days = period(start, end)
     with state.sessions() as session:
         person = state.person(session)
-        context = insight_context(session, person, *days)
+        check_period(person, start, end)
+        context = insight_context(session, person, start, end)
         session.commit()
-    query = "&".join(f"{name}={value}" for name, value in (("from", start), ("to", end)) if value)
-    context["period"] = {"from": start, "to": end, "query": f"?{query}" if query else ""}
+    asked = {name: day.isoformat() for name, day in (("from", start), ("to", end)) if day}
+    context["period"] = {**dict.fromkeys(("from", "to"), ""), **asked,
+                         "query": f"?{urlencode(asked)}" if asked else ""}
     return render(request, "insights.html", context)
 
 
-def _pdf(body: bytes, name: str) -> Response:
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type="application/pdf", headers=headers)
-
-
 @router.get("/insights/report.pdf")
-def insight_report(state: StateDep, start: FromQuery = "", end: ToQuery = "") -> Response:
+def insight_report(state: StateDep, start: FromDate = None, end: ToDate = None) -> Response:
     """The clinician report of the journal or a period (what ``microdose report --pdf`` writes)."""
     from microdose.reports.pdf import render_pdf
     from microdose.services.insight import analyze
 
-    first, last = period(start, end)
     with state.sessions() as session:  # NotFound when nothing was recorded in the period
-        insight = analyze(session=session, person=state.person(session), start=first, end=last)
+        person = state.person(session)
+        check_period(person, start, end)
+        insight = analyze(session=session, person=person, start=start, end=end)
         session.commit()
-    return _pdf(render_pdf(insight), f"microdose-report-{insight.data.end.isoformat()}.pdf")
+    name = f"microdose-report-{insight.data.end.isoformat()}.pdf"
+    return attachment(render_pdf(insight), name, "application/pdf")
 
 
 @router.get("/trial/report.pdf")
@@ -144,7 +134,7 @@ def trial_report_pdf(state: StateDep) -> Response:
         session.commit()
     with tempfile.TemporaryDirectory() as folder:
         body = write_report_pdf(data, Path(folder) / "report.pdf").read_bytes()
-    return _pdf(body, "microdose-trial-report.pdf")
+    return attachment(body, "microdose-trial-report.pdf", "application/pdf")
 
 
 def _trial_context(session: Session, person: Person) -> dict[str, Any]:
@@ -262,4 +252,4 @@ def trial_kit(state: StateDep) -> Response:
         labels = trials.kit_labels(session=session, person=person)
         body = write_kit_pdf(labels, Path(folder) / "kit.pdf").read_bytes()
         session.commit()
-    return _pdf(body, "microdose-trial-kit.pdf")
+    return attachment(body, "microdose-trial-kit.pdf", "application/pdf")

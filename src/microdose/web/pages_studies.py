@@ -53,7 +53,7 @@ from microdose.web.pages import FormBase, whole_number
 from microdose.web.schemas_studies import AnalysisPublic, TermPublic
 from microdose.web.service_deps import SERVICE_PAGE_GUARDS, ActorWork, perform_as
 from microdose.web.state import WebState
-from microdose.web.views import form_error, render
+from microdose.web.views import attachment, form_error, render
 
 router = APIRouter(dependencies=SERVICE_PAGE_GUARDS, include_in_schema=False)
 #: help shown beside the create form's fields
@@ -271,8 +271,7 @@ def export_download(state: StateDep, actor: ActorDep, study_id: uuid.UUID,
     """The pseudonymised export as a zip (CSV or Parquet files and the data dictionary)."""
     researcher_only(actor)
     name, body = export_zip(state, actor, study_id, fmt)
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type="application/zip", headers=headers)
+    return attachment(body, name, "application/zip")
 
 
 @router.get("/studies/{study_id}/analysis", response_class=HTMLResponse)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from microdose.domain.errors import MicrodoseError
@@ -119,6 +119,12 @@ def _next_link(next_step: str | None) -> dict[str, str]:
         return {}
     text, href = NEXT_STEP_LINKS[next_step]
     return {"next_text": text, "next_href": href}
+
+
+def attachment(body: bytes, name: str, media_type: str) -> Response:
+    """A download: ``body``, saved by the browser as ``name``."""
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(body, media_type=media_type, headers=headers)
 
 
 def error_page(
