@@ -4,33 +4,54 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+HOST ?= 127.0.0.1
+PORT ?= 8000
+APT := apt-get -o DPkg::Lock::Timeout=300
 SYSTEM_PACKAGES := chromium poppler-utils zbar-tools fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
 
-.PHONY: run test install system-deps lint typecheck pytest docs bench clean
+.PHONY: run test install install-run system-deps lint typecheck pytest docs bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+## The package with its test and lint tools (make test, make lint).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
+	touch $(STAMP) $(RUN_STAMP)
+
+## The package alone: what running it needs (make run).
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $(RUN_STAMP)
 
 install: $(STAMP)
 
+install-run: $(RUN_STAMP)
+
 ## System packages the tests use (browser, PDF rasteriser, QR decoder), from Debian's apt.
+## Waits up to 5 minutes for another apt/dpkg to finish; on failure shows apt's output.
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
-	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  log="$$(mktemp)"; \
+	  if ! { $$SUDO $(APT) update -qq && \
+	         $$SUDO env DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing; } >"$$log" 2>&1; then \
+	    cat "$$log"; rm -f "$$log"; \
+	    echo "system-deps: apt-get could not install:$$missing (its output is above)" >&2; \
+	    exit 1; \
+	  fi; \
+	  rm -f "$$log"; \
 	fi
 
-## Serve the demo journal (a separate demo database, never your own) at http://127.0.0.1:8000.
-run: install
-	@echo "microdose: opening the demo journal at http://127.0.0.1:8000"
-	$(BIN)/microdose serve --demo --host 127.0.0.1 --port 8000
+## Serve the demo journal (a separate demo database, never your own) at http://$(HOST):$(PORT)
+## (defaults 127.0.0.1:8000; e.g. `make run PORT=8123`). Installs only what running needs.
+run: install-run
+	@echo "microdose: opening the demo journal at http://$(HOST):$(PORT)"
+	$(BIN)/microdose serve --demo --host '$(HOST)' --port '$(PORT)'
 
 lint: install
 	$(BIN)/ruff check src tests bench

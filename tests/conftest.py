@@ -22,6 +22,9 @@ POSTGRES_URL = os.environ.get(
 )
 BACKENDS = ("sqlite", "postgresql")
 
+#: The self-blinding microdose study's public data (Szigeti et al. 2021), copied into the repo
+SBMD_DIR = Path(__file__).resolve().parent / "data" / "sbmd"
+
 
 def _postgres_admin() -> Engine:
     return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")

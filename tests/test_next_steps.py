@@ -9,7 +9,7 @@ import pytest
 
 from microdose.cli.app import NEXT_STEP_COMMANDS, said
 from microdose.domain.errors import NEXT_STEPS, Conflict, MicrodoseError, SafetyBlock
-from microdose.web.views import NEXT_STEP_LINKS
+from microdose.web.platform.views import NEXT_STEP_LINKS
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "microdose"
 #: core modules whose words only the CLI ever shows (reading a `microdose export` back)

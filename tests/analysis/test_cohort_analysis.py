@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from statsmodels.stats.meta_analysis import combine_effects
+from tests.conftest import SBMD_DIR
 
 from microdose.analysis.cohort import OBSERVATIONAL_CAVEAT, ancova, mixed_model, n_of_1_meta
 from microdose.domain.errors import InvalidInput
 
-SBMD = Path("/work/shared/data/sbmd/accumulatives.csv")
-ROOT_SBMD = Path(__file__).resolve().parents[2] / "data" / "sbmd" / "accumulatives.csv"
+SBMD = SBMD_DIR / "accumulatives.csv"
 
 
 def _sbmd() -> pd.DataFrame:
-    for path in (SBMD, ROOT_SBMD):
-        if path.exists():
-            return pd.read_csv(path)
-    pytest.skip("SBMD data (Szigeti et al. 2021) not available")
+    return pd.read_csv(SBMD)
 
 
 def _pre_post(test: str, groups: tuple[str, ...]) -> pd.DataFrame:

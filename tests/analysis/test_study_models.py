@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from tests.conftest import SBMD_DIR
 
 from microdose.analysis.study import StudyData, analyze_study, ols, random_intercept
 
-PACUTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sbmd" / "pacutes.csv"
+PACUTES = SBMD_DIR / "pacutes.csv"
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
-from tests.conftest import CliRun
+from tests.conftest import SBMD_DIR, CliRun
 
 from microdose.services import trials
 
-PACUTES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sbmd" / "pacutes.csv"
+PACUTES = SBMD_DIR / "pacutes.csv"
 MAP = (
     "participant=trial_id,timepoint=tp,outcome=test_name,condition=condition,guess=guess,"
     "value=value"

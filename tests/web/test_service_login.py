@@ -116,7 +116,7 @@ def test_stored_first_responses_of_accounts_are_pruned_after_a_day(
 
     from microdose.store.base import utcnow
     from microdose.store.service_models import AccountIdempotencyRow
-    from microdose.web import service_deps
+    from microdose.web.platform import service_deps
 
     client, world = service
     state = client.app.state.web  # type: ignore[attr-defined]

@@ -28,7 +28,7 @@ from microdose.services import caseload, studies
 from microdose.services.access import Actor
 from microdose.store.models import CheckinRow, Person
 from microdose.store.service_models import AccountIdempotencyRow, AccountRow, AuditRow
-from microdose.web.audit_refusals import refusal_of
+from microdose.web.platform.audit_refusals import refusal_of
 
 Service = tuple[TestClient, World]
 NEW_CONSENT = "Version two: we also ask about sleep. You can withdraw at any time."

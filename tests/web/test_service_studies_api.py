@@ -24,7 +24,7 @@ from tests.web.study_cohort import Cohort, seed_cohort
 from microdose.domain import studies as rules
 from microdose.domain.checkins import RATINGS
 from microdose.store.service_models import AuditRow, StudyInvitationRow
-from microdose.web import schemas_studies
+from microdose.web.schemas import studies as schemas_studies
 
 BODY: dict[str, Any] = {
     "title": "Microdosing and mood",

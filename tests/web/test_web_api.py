@@ -12,7 +12,7 @@ from tests.web.conftest import CHECKIN, screen_ok
 
 from microdose.domain.checkins import SIDE_EFFECTS
 from microdose.store.models import CheckinRow
-from microdose.web import schemas
+from microdose.web.schemas import journal as schemas
 
 PROBLEM = "application/problem+json"
 
@@ -263,7 +263,7 @@ def test_api_vocabularies_are_the_domain_vocabularies() -> None:
     from typing import get_args
 
     from microdose.domain.checkins import GUESSES, SIDE_EFFECTS
-    from microdose.web.schemas import Guess, SideEffect
+    from microdose.web.schemas.journal import Guess, SideEffect
 
     assert get_args(SideEffect) == SIDE_EFFECTS
     assert get_args(Guess) == GUESSES

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from tests.web.conftest import BASE_URL, CHECKIN
 
 from microdose.store.models import CheckinRow
-from microdose.web import group_commit as group_commit_module
-from microdose.web.group_commit import group_commit
+from microdose.web.platform import group_commit as group_commit_module
+from microdose.web.platform.group_commit import group_commit
 
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

@@ -1,6 +1,6 @@
 """``POST /api/v1/checkins`` answers exactly as FastAPI's own handler would.
 
-The route is served by :class:`microdose.web.lean_route.LeanJsonRoute`. The reference is
+The route is served by :class:`microdose.web.platform.lean_route.LeanJsonRoute`. The reference is
 FastAPI's standard handler for the very same endpoint function and login dependency,
 mounted in a second app over a second, fresh journal. Both get the same requests (good,
 near-miss and hostile bodies, content types, ``Idempotency-Key`` values, with and
@@ -24,10 +24,10 @@ from starlette.testclient import TestClient
 from tests.web.conftest import BASE_URL, CHECKIN
 
 from microdose.settings import Settings
-from microdose.web import api
+from microdose.web.api import checkins as api
 from microdose.web.app import create_app
-from microdose.web.deps import require_api_login
-from microdose.web.lean_route import LeanJsonRoute
+from microdose.web.platform.deps import require_api_login
+from microdose.web.platform.lean_route import LeanJsonRoute
 
 PATH = "/api/v1/checkins"
 REFERENCE = "/api/v1/reference-checkins"
@@ -171,7 +171,7 @@ def test_any_json_body_answers_alike(clients: tuple[TestClient, TestClient],
 def test_a_route_it_could_not_serve_faithfully_is_refused_when_built() -> None:
     from fastapi import APIRouter
 
-    from microdose.web.schemas import CheckinCreate
+    from microdose.web.schemas.journal import CheckinCreate
 
     def blocking(body: CheckinCreate, request: Any, key: str | None = None) -> None:
         """Synchronous: FastAPI would run it in a thread; the lean handler cannot."""

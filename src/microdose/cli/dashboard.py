@@ -15,6 +15,7 @@ from microdose.domain.errors import Conflict
 from microdose.settings import demo_database_url
 
 if TYPE_CHECKING:
+    from microdose.services.demo import DemoSummary
     from microdose.services.overview import Status
 
 #: change that measurement error alone can produce (Jacobson–Truax 1.96·S_diff, CLINICAL.md)
@@ -103,11 +104,48 @@ def demo_state(ctx: typer.Context) -> AppState:
     return demo_app
 
 
+SeedOpt = Annotated[int, typer.Option(help="Random seed.")]
+DemoWeeksOpt = Annotated[int, typer.Option(min=2, max=52, help="Weeks of data.")]
+ReplaceOpt = Annotated[bool, typer.Option(help="Overwrite a non-empty journal.")]
+
+
+def _clear_for_demo(app_state: AppState, replace: bool) -> None:
+    """Empty the journal the demo goes into: the demo journal always, another one on --replace."""
+    from microdose.services.portability import delete_all, ensure_fresh
+
+    with app_state.session() as (session, person):
+        if ensure_fresh(session=session, person=person):
+            return
+        if not (replace or app_state.settings.database_url == demo_database_url()):
+            raise Conflict(
+                "this journal is not empty: use --replace to overwrite it, or "
+                "omit --database-url to use the separate demo journal"
+            )
+        delete_all(session=session)
+
+
+def _show_demo(
+    app_state: AppState, summary: DemoSummary, result: Status, seed: int, as_json: bool
+) -> None:
+    """What was built, and the demo journal's status."""
+    if as_json:
+        print_json({"days": summary.days, "doses": summary.doses, "checkins": summary.checkins,
+                    "responses": summary.responses, "status": result.to_dict()})
+        return
+    typer.echo(
+        f"demo journal at {app_state.settings.database_url}: {summary.days} days, "
+        f"{summary.doses} doses, "
+        f"{summary.checkins} check-ins, {summary.responses} questionnaires "
+        f"(synthetic data, seed {seed})"
+    )
+    show_status(result)
+
+
 def demo(
     ctx: typer.Context,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
-    weeks: Annotated[int, typer.Option(min=2, max=52, help="Weeks of data.")] = 10,
-    replace: Annotated[bool, typer.Option(help="Overwrite a non-empty journal.")] = False,
+    seed: SeedOpt = 7,
+    weeks: DemoWeeksOpt = 10,
+    replace: ReplaceOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Build a synthetic demo journal and show it.
@@ -118,40 +156,15 @@ def demo(
     from microdose.services.demo import build_demo
     from microdose.services.overview import status as build_status
     from microdose.services.people import local_today
-    from microdose.services.portability import delete_all, ensure_fresh
 
     app_state = demo_state(ctx)
-    with app_state.session() as (session, person):
-        if not ensure_fresh(session=session, person=person):
-            if not (replace or app_state.settings.database_url == demo_database_url()):
-                raise Conflict(
-                    "this journal is not empty: use --replace to overwrite it, or "
-                    "omit --database-url to use the separate demo journal"
-                )
-            delete_all(session=session)
+    _clear_for_demo(app_state, replace)
     with app_state.session() as (session, person):
         summary = build_demo(
             session=session, person=person, today=local_today(person), weeks=weeks, seed=seed
         )
         result = build_status(session=session, person=person, today=local_today(person))
-    if as_json:
-        print_json(
-            {
-                "days": summary.days,
-                "doses": summary.doses,
-                "checkins": summary.checkins,
-                "responses": summary.responses,
-                "status": result.to_dict(),
-            }
-        )
-        return
-    typer.echo(
-        f"demo journal at {app_state.settings.database_url}: {summary.days} days, "
-        f"{summary.doses} doses, "
-        f"{summary.checkins} check-ins, {summary.responses} questionnaires "
-        f"(synthetic data, seed {seed})"
-    )
-    show_status(result)
+    _show_demo(app_state, summary, result, seed, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,7 +12,35 @@ from microdose.cli.measure_cmds import DateOpt, JsonOpt, parse_day
 from microdose.cli.output import emit, print_json, state, warn
 from microdose.domain.errors import InvalidInput
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from microdose.store.models import Person
+
 Rating = Annotated[int, typer.Option(min=0, max=10, help="0–10.")]
+NotesOpt = Annotated[str | None, typer.Option(help="Free text.")]
+SideEffectOpt = Annotated[list[str] | None, typer.Option(help="A side effect (repeatable).")]
+GuessOpt = Annotated[
+    str | None,
+    typer.Option(help="Blinded trial: what you think you took today (active, placebo or unsure)."),
+]
+GuessConfidenceOpt = Annotated[
+    int | None, typer.Option(help="How sure you are of the guess, 0–100.")
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help="json, csv, tidy-csv, parquet, fhir or ics.")
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(help="A new file (json, fhir, ics) or folder (csv, tidy-csv, parquet); json "
+                 "defaults to stdout, the others to a dated name in this folder."),
+]
+ForceOpt = Annotated[
+    bool, typer.Option("--force", help="Overwrite an existing --output file, or the files in "
+                       "an existing --output folder.")
+]
+#: the export formats written as a folder of files (the others are one file)
+FOLDER_FORMATS = ("csv", "tidy-csv", "parquet")
 
 
 def init(ctx: typer.Context, as_json: JsonOpt = False) -> None:
@@ -40,7 +68,7 @@ def dose(
     mg: Annotated[str | None, typer.Option(help="Synthetic psilocybin in mg.")] = None,
     day: DateOpt = None,
     at: Annotated[str | None, typer.Option(help="Date and time, e.g. 2026-11-20T08:30.")] = None,
-    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
+    notes: NotesOpt = None,
     envelope: Annotated[
         str | None, typer.Option(help="Code of a blinded-trial envelope (no material needed).")
     ] = None,
@@ -81,17 +109,10 @@ def checkin(
     focus: Rating,
     sleep: Rating,
     connectedness: Rating,
-    side_effect: Annotated[
-        list[str] | None, typer.Option(help="A side effect (repeatable).")
-    ] = None,
-    notes: Annotated[str | None, typer.Option(help="Free text.")] = None,
-    guess: Annotated[
-        str | None, typer.Option(help="Blinded trial: what you think you took today "
-                                 "(active, placebo or unsure).")
-    ] = None,
-    guess_confidence: Annotated[
-        int | None, typer.Option(help="How sure you are of the guess, 0–100.")
-    ] = None,
+    side_effect: SideEffectOpt = None,
+    notes: NotesOpt = None,
+    guess: GuessOpt = None,
+    guess_confidence: GuessConfidenceOpt = None,
     day: DateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -101,14 +122,8 @@ def checkin(
     from microdose.services.people import local_today
     from microdose.services.serialize import row_dict
 
-    ratings = dict(
-        mood=mood,
-        anxiety=anxiety,
-        energy=energy,
-        focus=focus,
-        sleep=sleep,
-        connectedness=connectedness,
-    )
+    ratings = dict(mood=mood, anxiety=anxiety, energy=energy, focus=focus, sleep=sleep,
+                   connectedness=connectedness)
     when = parse_day(day)
     with state(ctx).session() as (session, person):
         entry = make_checkin(
@@ -186,36 +201,55 @@ def history(
         show_history(items)
 
 
+def _default_output(fmt: str) -> Path:
+    """Where an export goes without --output (json goes to stdout instead)."""
+    stamp = f"{datetime.now():%Y%m%d}"
+    names = {"csv": f"microdose-export-{stamp}", "tidy-csv": f"microdose-tables-csv-{stamp}",
+             "parquet": f"microdose-tables-parquet-{stamp}",
+             "fhir": f"microdose-fhir-{stamp}.json", "ics": "microdose-plan.ics"}
+    return Path(names[fmt])
+
+
+def _write_export(session: Session, person: Person, fmt: str, target: Path,
+                  force: bool) -> list[Path]:
+    """Write the export in ``fmt`` to ``target``; the paths written."""
+    from microdose.reports.exports import EXPORTERS
+    from microdose.services import portability
+
+    if fmt in EXPORTERS:
+        return [EXPORTERS[fmt](session=session, person=person, output=target)]
+    document = portability.export_document(session=session, person=person)
+    if fmt == "json":
+        return [portability.write_json(document, target, overwrite=force)]
+    return portability.write_csv(document, target)
+
+
 def export(
     ctx: typer.Context,
-    fmt: Annotated[
-        str, typer.Option("--format", help="json, csv, tidy-csv, parquet, fhir or ics.")
-    ] = "json",
-    output: Annotated[
-        Path | None, typer.Option(help="File (json) or folder (csv); json defaults to stdout.")
-    ] = None,
+    fmt: FormatOpt = "json",
+    output: OutputOpt = None,
+    force: ForceOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Export the whole journal."""
+    """Export your records (never the service's internal tables); never overwrites silently."""
+    from microdose.cli.targets import check_file_target, check_folder_target, writing
     from microdose.reports.exports import EXPORTERS
     from microdose.services import portability
 
     formats = ["json", "csv", *EXPORTERS]
     if fmt not in formats:
         raise InvalidInput("format", f"{fmt!r} is not an export format", ", ".join(formats))
-    with state(ctx).session() as (session, person):
-        if fmt in EXPORTERS:
-            written = EXPORTERS[fmt](session=session, person=person, output=output)
-            typer.echo(f"wrote {written}")
-            return
-        document = portability.export_document(session=session, person=person)
     if fmt == "json" and output is None:
-        print_json(document)
-    elif fmt == "json":
-        typer.echo(f"wrote {portability.write_json(document, output)}")  # type: ignore[arg-type]
-    else:
-        folder = output or Path(f"microdose-export-{datetime.now():%Y%m%d}")
-        for path in portability.write_csv(document, folder):
-            typer.echo(f"wrote {path}")
+        with state(ctx).session() as (session, person):
+            print_json(portability.export_document(session=session, person=person))
+        return
+    target = output or _default_output(fmt)
+    check = check_folder_target if fmt in FOLDER_FORMATS else check_file_target
+    check(target, force=force)
+    with state(ctx).session() as (session, person), writing(target):
+        written = _write_export(session, person, fmt, target, force)
+    data = {"format": fmt, "output": str(target), "written": [str(path) for path in written]}
+    emit(data, as_json, "\n".join(f"wrote {path}" for path in written))
 
 
 def delete(
@@ -224,43 +258,52 @@ def delete(
         bool, typer.Option("--all", help="Delete the whole journal.")
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask to confirm.")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Delete your data: everything, after a confirmation."""
     from microdose.services.portability import delete_all
 
     if not delete_everything:
         raise InvalidInput("all", "say what to delete", allowed="--all")
-    if not yes:
-        typer.confirm("Delete every record of this journal? This cannot be undone", abort=True)
+    if not yes:  # with --json the question goes to stderr: stdout stays JSON
+        typer.confirm("Delete every record of this journal? This cannot be undone", abort=True,
+                      err=as_json)
     with state(ctx).session() as (session, _person):
         deleted = delete_all(session=session)
-    typer.echo(f"deleted the journal ({deleted} person and everything they recorded)")
+    emit({"deleted": True, "people": deleted}, as_json,
+         f"deleted the journal ({deleted} person and everything they recorded)")
 
 
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
-def db_upgrade(ctx: typer.Context) -> None:
+def db_upgrade(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Migrate the database to the newest schema."""
     from microdose.store.engine import make_engine
     from microdose.store.migrate import current_revisions, upgrade
 
     engine = make_engine(state(ctx).settings.database_url)
-    upgrade(engine)
-    typer.echo(f"database at {', '.join(sorted(current_revisions(engine)))}")
-    engine.dispose()
+    try:
+        upgrade(engine)
+        revisions = sorted(current_revisions(engine))
+    finally:
+        engine.dispose()
+    emit({"revisions": revisions}, as_json, f"database at {', '.join(revisions)}")
 
 
 @db_app.command("current")
-def db_current(ctx: typer.Context) -> None:
+def db_current(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Show the database's schema revision."""
     from microdose.store.engine import make_engine
     from microdose.store.migrate import current_revisions
 
     engine = make_engine(state(ctx).settings.database_url)
-    typer.echo(", ".join(sorted(current_revisions(engine))) or "empty")
-    engine.dispose()
+    try:
+        revisions = sorted(current_revisions(engine))
+    finally:
+        engine.dispose()
+    emit({"revisions": revisions}, as_json, ", ".join(revisions) or "empty")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from microdose.cli.output import emit, state, warn, with_crisis
+
+if TYPE_CHECKING:
+    from microdose.domain.protocols import PlanSpec
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="Day (YYYY-MM-DD); default today.")]
@@ -139,24 +142,21 @@ def estimate(
     emit(result, as_json, text)
 
 
-def plan(
-    ctx: typer.Context,
-    protocol: Annotated[str, typer.Option(help="fadiman, stamets, every-other-day, weekdays")],
-    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")],
-    weeks: Annotated[int, typer.Option(help="Weeks on (per cycle), at least 1.")],
-    weekdays: Annotated[str | None, typer.Option(help="For weekdays: e.g. mon,thu.")] = None,
-    off_weeks: Annotated[int, typer.Option(help="Weeks off after each on-phase.")] = 0,
-    cycles: Annotated[int, typer.Option(help="Number of on/off cycles.")] = 1,
-    ics: Annotated[Path | None, typer.Option(help="Write the plan as an ICS calendar.")] = None,
-    reminders: Annotated[
-        bool, typer.Option(help="Add daily check-in reminders to the ICS.")
-    ] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Plan a protocol and store it as the journal's active plan."""
+ProtocolOpt = Annotated[str, typer.Option(help="fadiman, stamets, every-other-day, weekdays")]
+StartOpt = Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")]
+WeeksOpt = Annotated[int, typer.Option(help="Weeks on (per cycle), at least 1.")]
+WeekdaysOpt = Annotated[str | None, typer.Option(help="For weekdays: e.g. mon,thu.")]
+OffWeeksOpt = Annotated[int, typer.Option(help="Weeks off after each on-phase.")]
+CyclesOpt = Annotated[int, typer.Option(help="Number of on/off cycles.")]
+IcsOpt = Annotated[Path | None, typer.Option(help="Write the plan as an ICS calendar.")]
+RemindersOpt = Annotated[bool, typer.Option(help="Add daily check-in reminders to the ICS.")]
+
+
+def _plan_spec(
+    protocol: str, start: str, weeks: int, weekdays: str | None, off_weeks: int, cycles: int
+) -> PlanSpec:
+    """The plan the options describe, validated."""
     from microdose.domain import protocols
-    from microdose.services.plans import create_plan
-    from microdose.services.safety import plan_safety
 
     spec = protocols.PlanSpec(
         protocol=protocols.parse_protocol(protocol),
@@ -167,6 +167,34 @@ def plan(
         cycles=cycles,
     )
     protocols.validate_spec(spec)
+    return spec
+
+
+def _write_plan_ics(path: Path, made: Any, checks: Any, zone: str, reminders: bool) -> None:
+    """The plan as a calendar; no dose events while a crisis is open."""
+    from microdose.reports.ics import plan_calendar
+
+    calendar = checks.for_calendar(made)
+    path.write_bytes(plan_calendar(calendar, tz=zone, reminders=reminders))
+
+
+def plan(
+    ctx: typer.Context,
+    protocol: ProtocolOpt,
+    start: StartOpt,
+    weeks: WeeksOpt,
+    weekdays: WeekdaysOpt = None,
+    off_weeks: OffWeeksOpt = 0,
+    cycles: CyclesOpt = 1,
+    ics: IcsOpt = None,
+    reminders: RemindersOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Plan a protocol and store it as the journal's active plan."""
+    from microdose.services.plans import create_plan
+    from microdose.services.safety import plan_safety
+
+    spec = _plan_spec(protocol, start, weeks, weekdays, off_weeks, cycles)
     app_state = state(ctx)
     with app_state.session() as (session, person):
         made = create_plan(session=session, person_id=person.id, spec=spec)
@@ -175,10 +203,7 @@ def plan(
         )
         zone = person.timezone
     if ics is not None:
-        from microdose.reports.ics import plan_calendar
-
-        calendar = checks.for_calendar(made)  # no dose events while a crisis is open
-        ics.write_bytes(plan_calendar(calendar, tz=zone, reminders=reminders))
+        _write_plan_ics(ics, made, checks, zone, reminders)
     if not as_json:
         warn(checks.warnings)
     emit({**made.to_dict(), **checks.to_dict()}, as_json, _plan_text(made, checks, ics))

@@ -52,7 +52,7 @@ def _bind(host: str, port: int) -> socket.socket:
 
 def _login_passphrase(host: str) -> str | None:
     """The login passphrase a non-loopback address needs (environment, else asked)."""
-    from microdose.web.security import is_loopback
+    from microdose.web.platform.security import is_loopback
 
     if is_loopback(host):
         return None
@@ -209,55 +209,95 @@ def _uvicorn_config(app: FastAPI, workers: int, forwarded: str | None) -> uvicor
     )
 
 
-def _announce(what: str, sock: socket.socket, workers: int) -> None:
+def _announce(what: str, sock: socket.socket, workers: int, as_json: bool = False) -> None:
+    """Say where the app is served: one line of text, or one JSON object on one line."""
+    import json
+
     from microdose.services import crisis
 
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    several = f" with {workers} workers" if workers > 1 else ""
+    url = f"http://{shown}:{bound_port}"
     if crisis.review_warning():  # the operator hears it too, not only the person in crisis
         typer.secho(f"warning: the crisis resources are overdue for review (due "
                     f"{crisis.review_due().isoformat()}); check every number in "
                     "microdose/data/crisis_resources.json", err=True, fg=typer.colors.YELLOW)
-    typer.echo(
-        f"microdose is serving {what} at http://{shown}:{bound_port}{several}"
-        " — press Ctrl+C to stop"
-    )
+    if as_json:
+        typer.echo(json.dumps({"serving": what, "url": url, "host": bound_host,
+                               "port": bound_port, "workers": workers}, ensure_ascii=False))
+    else:
+        several = f" with {workers} workers" if workers > 1 else ""
+        typer.echo(f"microdose is serving {what} at {url}{several} — press Ctrl+C to stop")
     sys.stdout.flush()
+
+
+HostOpt = Annotated[
+    str, typer.Option(help="Address to listen on; anything but 127.0.0.1 needs a login.")
+]
+PortOpt = Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")]
+DemoOpt = Annotated[
+    bool, typer.Option("--demo", help="Serve the separate demo journal, rebuilt now.")
+]
+EncryptOpt = Annotated[
+    bool,
+    typer.Option(
+        "--encrypt",
+        help=f"Encrypt the SQLite journal at rest (SQLCipher; key from {DB_PASSPHRASE_ENV}"
+        " or asked).",
+    ),
+]
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        min=1, max=64,
+        help="Worker processes sharing the port; for the PostgreSQL service (SQLite "
+        "writes one at a time; --encrypt needs 1).",
+    ),
+]
+ForwardedOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Trust X-Forwarded-For/-Proto from these addresses (your TLS proxy, e.g. "
+        "127.0.0.1); default: trust nobody."
+    ),
+]
+ServeJsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="On start, print one JSON line: what is served, its URL, host, "
+                 "port and workers."),
+]
+
+
+def _check_options(ctx: typer.Context, encrypt: bool, workers: int,
+                   forwarded_allow_ips: str | None) -> str | None:
+    """Refuse default secrets and contradictory options; the trusted proxies."""
+    from microdose.settings import check_deployment
+
+    check_deployment(state(ctx).settings)  # refuse default secrets before anything else
+    forwarded = _check_proxies(forwarded_allow_ips)
+    if workers > 1 and encrypt:
+        raise InvalidInput("workers", "an encrypted journal is served by one process (its "
+                           "key is not handed to other processes)", "--workers 1 with --encrypt")
+    return forwarded
+
+
+def _check_served_database(settings: Settings, accounts: int) -> None:
+    """Outside development, only a service (a database with accounts) is served."""
+    if not accounts and settings.environment != "development":
+        raise InvalidInput(
+            "database-url", "holds no accounts: it would be served as one personal journal "
+            "without logins", "create the first account with `microdose user add` first")
 
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[
-        str, typer.Option(help="Address to listen on; anything but 127.0.0.1 needs a login.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free port).")] = 8000,
-    demo: Annotated[
-        bool, typer.Option("--demo", help="Serve the separate demo journal, rebuilt now.")
-    ] = False,
-    encrypt: Annotated[
-        bool,
-        typer.Option(
-            "--encrypt",
-            help=f"Encrypt the SQLite journal at rest (SQLCipher; key from {DB_PASSPHRASE_ENV}"
-            " or asked).",
-        ),
-    ] = False,
-    workers: Annotated[
-        int,
-        typer.Option(
-            min=1, max=64,
-            help="Worker processes sharing the port; for the PostgreSQL service (SQLite "
-            "writes one at a time; --encrypt needs 1).",
-        ),
-    ] = 1,
-    forwarded_allow_ips: Annotated[
-        str | None,
-        typer.Option(
-            help="Trust X-Forwarded-For/-Proto from these addresses (your TLS proxy, e.g. "
-            "127.0.0.1); default: trust nobody."
-        ),
-    ] = None,
+    host: HostOpt = "127.0.0.1",
+    port: PortOpt = 8000,
+    demo: DemoOpt = False,
+    encrypt: EncryptOpt = False,
+    workers: WorkersOpt = 1,
+    forwarded_allow_ips: ForwardedOpt = None,
+    as_json: ServeJsonOpt = False,
 ) -> None:
     """Serve the journal in the browser, and the JSON API under /api/v1.
 
@@ -267,29 +307,21 @@ def serve(
     """
     from dataclasses import replace
 
-    from microdose.settings import check_deployment
-
-    check_deployment(state(ctx).settings)  # refuse default secrets before anything else
-    forwarded = _check_proxies(forwarded_allow_ips)
-    if workers > 1 and encrypt:
-        raise InvalidInput("workers", "an encrypted journal is served by one process (its "
-                           "key is not handed to other processes)", "--workers 1 with --encrypt")
+    forwarded = _check_options(ctx, encrypt, workers, forwarded_allow_ips)
     settings = _prepare(ctx, demo, encrypt)
     accounts = _survey(settings)
-    if not accounts and settings.environment != "development":
-        raise InvalidInput(
-            "database-url", "holds no accounts: it would be served as one personal journal "
-            "without logins", "create the first account with `microdose user add` first")
+    _check_served_database(settings, accounts)
     passphrase = None if accounts else _login_passphrase(host)
     if workers > 1 and not settings.secret_key:  # development: one random key for all
         settings = replace(settings, secret_key=secrets.token_urlsafe(48))
     sock = _bind(host, port)
     _run(settings, sock, host=host, workers=workers, forwarded=forwarded,
-         passphrase=passphrase, demo=demo, accounts=accounts)
+         passphrase=passphrase, demo=demo, accounts=accounts, as_json=as_json)
 
 
 def _run(settings: Settings, sock: socket.socket, *, host: str, workers: int,
-         forwarded: str | None, passphrase: str | None, demo: bool, accounts: int) -> None:
+         forwarded: str | None, passphrase: str | None, demo: bool, accounts: int,
+         as_json: bool = False) -> None:
     """Build the app (in this process: it checks and prepares the database), then serve."""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE
@@ -305,7 +337,7 @@ def _run(settings: Settings, sock: socket.socket, *, host: str, workers: int,
         raise
     what = (f"the service ({accounts} account{'' if accounts == 1 else 's'})" if accounts
             else "the demo journal" if demo else "your journal")
-    _announce(what, sock, workers)
+    _announce(what, sock, workers, as_json)
     config = _uvicorn_config(app, workers, forwarded)
     if workers == 1:
         uvicorn.Server(config).run(sockets=[sock])

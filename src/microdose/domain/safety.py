@@ -1,6 +1,6 @@
 """The safety screen and the crisis triggers: pure rules with their sources.
 
-Every rule names its source (``/shared/CLINICAL.md``, "Safety screen" and "Crisis flow").
+Every rule names its source (``docs/safety.md``, "The rules" and "Crisis flow").
 Severities are ``block`` > ``warn`` > ``note``; the verdict is the worst severity found
 (``ok`` when there is nothing worse than a note). Anything the screen does not recognise
 is ``warn`` ("not recognised — ask a clinician"), never ``ok``. The dose guards (tolerance,

@@ -1,9 +1,11 @@
 """Read our own export back: a JSON export file or the folder of a CSV export.
 
-Every table with a ``person_id`` is read with the types of its columns (UUIDs, dates,
-UTC times, numbers, booleans, JSON lists), attached to the journal's person, and inserted
-with its original ids in one transaction: all of it, or nothing. The journal must be empty
-unless ``replace`` is given, which first deletes that person's records.
+Every table of the person's records (``portability.RECORD_TABLES``) is read with the types
+of its columns (UUIDs, dates, UTC times, numbers, booleans, JSON lists), attached to the
+journal's person, and inserted with its original ids in one transaction: all of it, or
+nothing. The journal must be empty unless ``replace`` is given, which first deletes that
+person's records. Internal tables that exports of earlier versions carried (accounts,
+idempotency keys, …: ``portability.INTERNAL_TABLES``) are ignored, never restored.
 
 CSV cannot tell an empty text from a missing one: an empty cell is read as missing in a
 column that allows it, as empty text otherwise. The JSON export has no such ambiguity.
@@ -26,7 +28,13 @@ from sqlalchemy.orm import Session
 
 from microdose.domain.errors import Conflict, InvalidInput
 from microdose.services.people import check_timezone
-from microdose.services.portability import FORMAT_NAME, FORMAT_VERSION, ensure_fresh, person_tables
+from microdose.services.portability import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    INTERNAL_TABLES,
+    ensure_fresh,
+    person_tables,
+)
 from microdose.store.base import UTCDateTime
 from microdose.store.models import Person
 
@@ -173,7 +181,7 @@ def import_document(
     """
     tables = person_tables()
     given = document.get("tables") or {}
-    unknown = sorted(set(given) - {t.name for t in tables})
+    unknown = sorted(set(given) - {t.name for t in tables} - INTERNAL_TABLES)
     if unknown:
         raise InvalidInput("file", f"unknown table {unknown[0]!r} in the export", _ALLOWED)
     if not ensure_fresh(session=session, person=person):

@@ -1,9 +1,16 @@
-"""Export every table of a person's journal (JSON, CSV) and delete it all."""
+"""Export the tables of a person's records (JSON, CSV) and delete everything linked to them.
+
+An export holds the person's records only (:data:`RECORD_TABLES`): never the service's
+internal rows that also name a person (accounts, idempotency keys, clinician links, study
+enrolments and consents — :data:`INTERNAL_TABLES`), nor tables without a ``person_id``
+(login sessions, audit log, trial seals). Deleting a person removes both kinds.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,9 +27,27 @@ FORMAT_NAME = "microdose-export"
 FORMAT_VERSION = 1
 
 
-def person_tables() -> list[Table]:
-    """Tables holding a person's data (they have a ``person_id``), in dependency order."""
+#: What a person recorded (or the journal derived from it): exported, imported, restored
+RECORD_TABLES = frozenset({
+    "adverse_event", "checkin", "crisis_event", "dose", "journal_entry", "medication_change",
+    "plan", "questionnaire_response", "safety_alert", "safety_screen", "trial",
+    "trial_envelope",
+})
+#: Rows that name a person but belong to the service's machinery: deleted, never exported
+INTERNAL_TABLES = frozenset({
+    "account", "alert_acknowledgement", "clinician_link", "consent_acceptance",
+    "study_enrolment", "web_idempotency",
+})
+
+
+def linked_tables() -> list[Table]:
+    """Every table with a ``person_id`` (records and internal rows), in dependency order."""
     return [t for t in metadata.sorted_tables if "person_id" in t.columns]
+
+
+def person_tables() -> list[Table]:
+    """The tables of a person's own records (:data:`RECORD_TABLES`), in dependency order."""
+    return [t for t in linked_tables() if t.name in RECORD_TABLES]
 
 
 def _table_rows(session: Session, table: Table, person: Person) -> list[dict[str, Any]]:
@@ -47,9 +72,23 @@ def export_document(*, session: Session, person: Person) -> dict[str, Any]:
     }
 
 
-def write_json(document: dict[str, Any], path: Path) -> Path:
-    """Write the export document as UTF-8 JSON."""
-    path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+def write_json(document: dict[str, Any], path: Path, *, overwrite: bool = False) -> Path:
+    """Write the export document as UTF-8 JSON to a new file.
+
+    An existing ``path`` raises :class:`FileExistsError` unless ``overwrite``; then the
+    document goes to a temporary file first and replaces ``path`` only once complete.
+    """
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if not overwrite:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(text)
+        return path
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
     return path
 
 
@@ -76,15 +115,15 @@ def _cell(value: Any) -> Any:
 
 def delete_all(*, session: Session) -> int:
     """Delete every person and (by cascade) everything they recorded; returns people deleted."""
-    for table in reversed(person_tables()):
+    for table in reversed(linked_tables()):
         session.execute(delete(table))
     result = session.execute(delete(Person))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
 def delete_person(*, session: Session, person_id: uuid.UUID) -> bool:
-    """Delete one person and everything they recorded (their account goes by cascade)."""
-    for table in reversed(person_tables()):
+    """Delete one person, everything they recorded and every row linked to them."""
+    for table in reversed(linked_tables()):
         session.execute(delete(table).where(table.c.person_id == person_id))
     result = session.execute(delete(Person).where(Person.id == person_id))
     return bool(getattr(result, "rowcount", 0))

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse, Response
@@ -22,12 +22,12 @@ from starlette.exceptions import HTTPException
 from microdose import __version__
 from microdose.domain.errors import MicrodoseError
 from microdose.settings import Settings
-from microdose.web import problems
-from microdose.web.audit_refusals import record_refusal
-from microdose.web.auth import LoginRequired, TooManyAttempts
-from microdose.web.deps import Redirect
-from microdose.web.security import SecurityConfig, SecurityHeaders
-from microdose.web.state import WebState
+from microdose.web.platform import problems
+from microdose.web.platform.audit_refusals import record_refusal
+from microdose.web.platform.auth import LoginRequired, TooManyAttempts
+from microdose.web.platform.deps import Redirect
+from microdose.web.platform.security import SecurityConfig, SecurityHeaders
+from microdose.web.platform.state import WebState
 
 WEB_DIR = Path(__file__).parent
 API_PREFIX = "/api/v1"
@@ -35,7 +35,10 @@ API_PREFIX = "/api/v1"
 #: (``FASTAPI_OTEL_AUTO_CONFIGURE``, a global provider): no request, body or validation
 #: error ever leaves the process as a span, metric or log record
 NO_TELEMETRY: Any = {
-    "tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
     "auto_configure": False,
 }
 
@@ -54,7 +57,7 @@ def _domain_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, TooManyAttempts):
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    from microdose.web.views import error_page
+    from microdose.web.platform.views import error_page
 
     page = error_page(request, exc.http_status, exc.message, exc.next_step)
     if isinstance(exc, TooManyAttempts):
@@ -66,7 +69,7 @@ def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     if _is_api(request):
         return problems.validation_problem(request, exc)
-    from microdose.web.views import error_page
+    from microdose.web.platform.views import error_page
 
     errors = problems.validation_errors(exc)
     return error_page(request, 422, "; ".join(f"{e.field}: {e.message}" for e in errors))
@@ -76,7 +79,7 @@ def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if _is_api(request):
         return problems.http_problem(request, exc)
-    from microdose.web.views import error_page
+    from microdose.web.platform.views import error_page
 
     return error_page(request, exc.status_code, str(exc.detail))
 
@@ -134,9 +137,7 @@ def _install_openapi(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _make_state(
-    settings: Settings, security: SecurityConfig, demo: bool
-) -> WebState:
+def _make_state(settings: Settings, security: SecurityConfig, demo: bool) -> WebState:
     from microdose.store.engine import make_engine, make_sessionmaker
     from microdose.store.migrate import ensure_schema
 
@@ -185,7 +186,7 @@ def create_app(
     demo : bool, default False
         Say on every page that this is the synthetic demo journal.
     service : bool, optional
-        Multi-user service mode (accounts log in; see :mod:`microdose.web.auth`); by
+        Multi-user service mode (accounts log in; see :mod:`microdose.web.platform.auth`); by
         default on when the database holds any account.
 
     Raises
@@ -195,8 +196,8 @@ def create_app(
         personal journal on another address without a passphrase.
     """
     from microdose.settings import check_deployment, secret_key_bytes
-    from microdose.web import idempotency, service_deps
-    from microdose.web.views import make_templates
+    from microdose.web.platform import idempotency, service_deps
+    from microdose.web.platform.views import make_templates
 
     check_deployment(settings)
     key = secret or secret_key_bytes(settings)
@@ -256,47 +257,47 @@ def app_from_environment() -> FastAPI:
     )
 
 
-def _mount(app: FastAPI) -> None:
-    """The API and page routers, the static files, and the error handlers."""
-    from microdose.web import (
-        api,
-        api_clinician,
-        api_insight,
-        api_measures,
-        api_safety,
-        api_sharing,
-        api_studies,
-        login,
-        pages,
-        pages_admin,
-        pages_areas,
-        pages_clinician,
-        pages_insight,
-        pages_measures,
-        pages_sharing,
-        pages_studies,
-    )
+def routers() -> list[APIRouter]:
+    """Every router, personal journal first, then the service's areas (order is match order)."""
+    from microdose.web.api import checkins, crisis, doses, insight, journal, plan
+    from microdose.web.api import clinician as api_clinician
+    from microdose.web.api import questionnaires, safety, sharing, studies, today
+    from microdose.web.pages import admin, login, measures, settings
+    from microdose.web.pages import clinician as pages_clinician
+    from microdose.web.pages import insight as pages_insight
+    from microdose.web.pages import journal as pages_journal
+    from microdose.web.pages import safety as pages_safety
+    from microdose.web.pages import sharing as pages_sharing
+    from microdose.web.pages import studies as pages_studies
 
-    for router in (
-        api.router,
-        api_measures.router,
-        api_safety.router,
-        api_insight.router,
-        pages.router,
-        pages_measures.router,
-        pages_areas.router,
+    journal_routers = [
+        *(m.router for m in (checkins, doses, today, plan, questionnaires, journal, crisis)),
+        safety.router,
+        insight.router,
+        pages_journal.router,
+        measures.router,
+        pages_safety.router,
+        settings.router,
         login.router,
         login.api_router,
         pages_insight.router,
+    ]
+    service_routers = [
         api_clinician.router,
         pages_clinician.router,
-        api_studies.router,
+        studies.router,
         pages_studies.router,
-        api_sharing.router,
-        api_sharing.admin_router,
+        sharing.router,
+        sharing.admin_router,
         pages_sharing.router,
-        pages_admin.router,
-    ):
+        admin.router,
+    ]
+    return journal_routers + service_routers
+
+
+def _mount(app: FastAPI) -> None:
+    """The API and page routers, the static files, and the error handlers."""
+    for router in routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for exc_class, handler in HANDLERS.items():

@@ -1,0 +1,57 @@
+"""What every page form shares: the base model (CSRF, idempotency key), field parsers, the write.
+
+Forms work without JavaScript (POST, then 303 to a page); a form error re-renders the form
+with the field named (:func:`microdose.web.platform.views.form_error`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+
+from microdose.domain.errors import InvalidInput
+from microdose.services.people import local_today
+from microdose.store.models import Person
+from microdose.web.platform.idempotency import Work, perform
+from microdose.web.platform.state import WebState
+
+#: change that measurement error alone can produce (Jacobson–Truax 1.96·S_diff, CLINICAL.md)
+NOISE_BAND = {"phq9": "±4.7 points", "gad7": "±6.4 points", "who5": "±10 percentage points"}
+
+
+class FormBase(BaseModel):
+    """Fields every form carries."""
+
+    csrf_token: str = ""
+    idempotency_key: str = ""
+
+
+def whole_number(text: str, field: str, allowed: str = "0-10") -> int:
+    """A form field that must be a whole number."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InvalidInput(field, "choose a value", allowed=allowed) from None
+
+
+def form_date(text: str, person: Person, field: str = "date") -> dt.date:
+    """A form's YYYY-MM-DD date, or the person's today when left empty."""
+    if not text.strip():
+        return local_today(person)
+    from microdose.domain.protocols import parse_date
+
+    return parse_date(text, field)
+
+
+def submit(state: WebState, form: FormBase, path: str, work: Work) -> None:
+    """Do a form's write once per form (its hidden idempotency key)."""
+    payload = form.model_dump(exclude={"csrf_token", "idempotency_key"})
+    perform(
+        state,
+        key=form.idempotency_key or None,
+        method="FORM",
+        path=path,
+        payload=payload,
+        work=work,
+    )

@@ -1,0 +1,253 @@
+"""HTML pages: today (with the check-in), check-ins, doses and the journal.
+
+Forms work without JavaScript (POST, then 303 to a page); HTMX only makes navigation and
+the dose estimate faster. A form error re-renders the form with the field named.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from microdose.domain import dosing
+from microdose.domain.checkins import RATINGS, SIDE_EFFECTS, make_checkin
+from microdose.domain.errors import InvalidInput, MicrodoseError
+from microdose.domain.journal import KINDS
+from microdose.services import doses as dose_service
+from microdose.services.checkins import checkins, submit_checkin
+from microdose.services.entries import add_entry, entries
+from microdose.services.overview import status
+from microdose.services.people import local_today
+from microdose.services.plans import active_plan
+from microdose.store.models import Person
+from microdose.web.pages.forms import NOISE_BAND, FormBase, form_date, submit, whole_number
+from microdose.web.pages.safety import safety_summary
+from microdose.web.platform.deps import StateDep
+from microdose.web.platform.guards import PAGE_GUARDS
+from microdose.web.platform.state import WebState
+from microdose.web.platform.views import form_error, render
+
+router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
+
+
+#: what 0 and 10 mean for each daily rating
+RATING_ANCHORS: dict[str, tuple[str, str]] = {
+    "mood": ("very low", "very good"),
+    "anxiety": ("none", "extreme"),
+    "energy": ("exhausted", "full of energy"),
+    "focus": ("scattered", "sharp"),
+    "sleep": ("very poor", "excellent"),
+    "connectedness": ("isolated", "very connected"),
+}
+
+
+class CheckinForm(FormBase):
+    """The check-in form, as typed (validated by the domain)."""
+
+    date: str = ""
+    mood: str = ""
+    anxiety: str = ""
+    energy: str = ""
+    focus: str = ""
+    sleep: str = ""
+    connectedness: str = ""
+    side_effects: list[str] = Field(default_factory=list)
+    notes: str = ""
+    guess: str = ""
+    guess_confidence: str = ""
+
+
+class DoseForm(FormBase):
+    """The dose form."""
+
+    material: str = ""
+    grams: str = ""
+    at: str = ""
+    notes: str = ""
+
+
+class EntryForm(FormBase):
+    """The journal form."""
+
+    kind: str = "note"
+    text: str = ""
+    date: str = ""
+
+
+def today_context(state: WebState, session: Session, person: Person) -> dict[str, Any]:
+    """Everything the today page shows."""
+    today = local_today(person)
+    result = status(session=session, person=person, today=today)
+    done = checkins(session=session, person_id=person.id, start=today, end=today)
+    from microdose.services.trials import running_trial
+
+    return {
+        "status": result,
+        "trial_running": running_trial(session=session, person_id=person.id) is not None,
+        "today_checkin": done[0] if done else None,
+        "ratings": RATINGS,
+        "anchors": RATING_ANCHORS,
+        "side_effects": SIDE_EFFECTS,
+        "noise": NOISE_BAND,
+    }
+
+
+def _today_page(
+    request: Request, state: WebState, extra: dict[str, Any], code: int = 200
+) -> HTMLResponse:
+    with state.sessions() as session:
+        person = state.person(session)
+        context = today_context(state, session, person)
+        session.commit()
+    return render(request, "journal/today.html", {**context, **extra}, code)
+
+
+@router.get("/", response_class=HTMLResponse)
+def today_page(request: Request, state: StateDep, saved: str | None = None) -> HTMLResponse:
+    """Today: what is planned, the check-in, questionnaires due, latest scores."""
+    return _today_page(request, state, {"saved": saved, "values": {}})
+
+
+@router.post("/checkin")
+def save_checkin(
+    request: Request, state: StateDep, form: Annotated[CheckinForm, Form()]
+) -> Response:
+    """Save the day's check-in (a second one the same day updates it)."""
+
+    def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
+        ratings = {name: whole_number(getattr(form, name), name) for name in RATINGS}
+        confidence = form.guess_confidence.strip()
+        entry = make_checkin(
+            form_date(form.date, person),
+            ratings,
+            form.side_effects,
+            form.notes or None,
+            form.guess or None,
+            whole_number(confidence, "guess-confidence", "0-100") if confidence else None,
+        )
+        row, created = submit_checkin(session=session, person_id=person.id, checkin=entry)
+        return (201 if created else 200), {"date": row.local_date.isoformat()}
+
+    try:
+        submit(state, form, "/checkin", work)
+    except MicrodoseError as exc:
+        extra = {"error": form_error(exc), "values": form.model_dump(), "saved": None}
+        return _today_page(request, state, extra, exc.http_status)
+    return RedirectResponse("/?saved=checkin", status_code=303)
+
+
+@router.get("/checkins", response_class=HTMLResponse)
+def checkins_page(request: Request, state: StateDep) -> HTMLResponse:
+    """Every check-in, newest first."""
+    with state.sessions() as session:
+        person = state.person(session)
+        rows = list(reversed(checkins(session=session, person_id=person.id)))
+        session.commit()
+    return render(request, "journal/checkins.html", {"rows": rows, "ratings": RATINGS})
+
+
+def _doses_page(
+    request: Request, state: WebState, extra: dict[str, Any], code: int = 200
+) -> HTMLResponse:
+    with state.sessions() as session:
+        person = state.person(session)
+        rows = list(reversed(dose_service.doses(session=session, person_id=person.id)))
+        plan = active_plan(session=session, person_id=person.id)
+        today = local_today(person)
+        session.commit()
+    context = {
+        "rows": rows,
+        "materials": [m.value for m in dosing.Material if m is not dosing.Material.PSILOCYBIN],
+        "dose_today": bool(plan and plan.is_dose_day(today)),
+        "has_plan": plan is not None,
+        "values": {},
+        **extra,
+    }
+    context["safety"] = safety_summary(state)
+    return render(request, "journal/doses.html", context, code)
+
+
+@router.get("/doses", response_class=HTMLResponse)
+def doses_page(request: Request, state: StateDep, saved: str | None = None) -> HTMLResponse:
+    """Doses taken (estimates as ranges, warnings) and the form to record one."""
+    return _doses_page(request, state, {"saved": saved})
+
+
+@router.get("/doses/estimate", response_class=HTMLResponse)
+def dose_estimate(request: Request, material: str = "", grams: str = "") -> HTMLResponse:
+    """A fragment: the psilocybin range for what was weighed (for HTMX)."""
+    try:
+        result = dosing.estimate(material, grams or None).to_dict() if grams else None
+        error = None
+    except MicrodoseError as exc:
+        result, error = None, exc.message
+    return render(request, "journal/_estimate.html", {"estimate": result, "estimate_error": error})
+
+
+@router.post("/doses")
+def save_dose(request: Request, state: StateDep, form: Annotated[DoseForm, Form()]) -> Response:
+    """Record a dose."""
+    try:
+        moment = dt.datetime.fromisoformat(form.at) if form.at.strip() else None
+    except ValueError:
+        moment = None
+    create = dose_service.DoseCreate(
+        material=form.material or None, grams=form.grams or None, at=moment, notes=form.notes
+    )
+
+    def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
+        row = dose_service.record_dose(session=session, person=person, dose=create)
+        return 201, {"id": str(row.id)}
+
+    try:
+        if form.at.strip() and moment is None:
+            raise InvalidInput("at", f"{form.at!r} is not a date and time", "YYYY-MM-DDTHH:MM")
+        submit(state, form, "/doses", work)
+    except MicrodoseError as exc:
+        extra = {"error": form_error(exc), "values": form.model_dump()}
+        return _doses_page(request, state, extra, exc.http_status)
+    return RedirectResponse("/doses?saved=1", status_code=303)
+
+
+def _journal_page(
+    request: Request, state: WebState, extra: dict[str, Any], code: int = 200
+) -> HTMLResponse:
+    with state.sessions() as session:
+        person = state.person(session)
+        rows = list(reversed(entries(session=session, person_id=person.id)))
+        session.commit()
+    context = {"rows": rows, "kinds": KINDS, "values": {}, **extra}
+    return render(request, "journal/journal.html", context, code)
+
+
+@router.get("/journal", response_class=HTMLResponse)
+def journal_page(request: Request, state: StateDep, saved: str | None = None) -> HTMLResponse:
+    """Journal entries, newest first, and the form to write one."""
+    return _journal_page(request, state, {"saved": saved})
+
+
+@router.post("/journal")
+def save_entry(request: Request, state: StateDep, form: Annotated[EntryForm, Form()]) -> Response:
+    """Write a journal entry."""
+
+    def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
+        row = add_entry(
+            session=session,
+            person_id=person.id,
+            kind=form.kind,
+            text=form.text,
+            day=form_date(form.date, person),
+        )
+        return 201, {"id": str(row.id)}
+
+    try:
+        submit(state, form, "/journal", work)
+    except MicrodoseError as exc:
+        extra = {"error": form_error(exc), "values": form.model_dump()}
+        return _journal_page(request, state, extra, exc.http_status)
+    return RedirectResponse("/journal?saved=1", status_code=303)

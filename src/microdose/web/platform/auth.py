@@ -1,0 +1,85 @@
+"""Who is asking, in service mode: the logged-in account of this request.
+
+In service mode (the database holds accounts) every request but the login itself needs a
+live login session: the ``md_session`` cookie for pages, ``Authorization: Bearer <token>``
+for the API. :func:`microdose.web.platform.deps.require_api_login` (and the page variant) resolve
+the token once per request and put the :class:`~microdose.services.access.Actor` into a
+context variable, which the request's thread-pool work inherits; ``WebState.person``
+then answers with the actor's own person.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from microdose.domain.errors import MicrodoseError
+from microdose.domain.roles import Role
+from microdose.services import login_sessions
+from microdose.services.access import Actor
+from microdose.web.platform.security import SESSION_COOKIE
+
+
+class LoginRequired(MicrodoseError):
+    """No valid login on a server that requires one."""
+
+    exit_code = 1
+    http_status = 401
+
+
+class TooManyAttempts(MicrodoseError):
+    """Too many failed logins in the window (HTTP 429 with ``Retry-After``)."""
+
+    exit_code = 1
+    http_status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed logins; try again in {retry_after} seconds"
+        )
+        self.retry_after = retry_after
+
+
+#: the actor of the current request (service mode), set by the login dependencies
+CURRENT_ACTOR: ContextVar[Actor | None] = ContextVar("microdose_actor", default=None)
+
+#: where each role lands after logging in
+HOME: dict[Role, str] = {
+    Role.PARTICIPANT: "/",
+    Role.CLINICIAN: "/clinician",
+    Role.RESEARCHER: "/studies",
+    Role.ADMIN: "/admin/accounts",
+}
+
+
+def request_token(request: Request) -> str | None:
+    """The session token of a request: the bearer token, else the session cookie."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def client_key(request: Request) -> str:
+    """The rate-limiting key of a client: its address (as the proxy reports it)."""
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(response: Response, started: login_sessions.Started, secure: bool) -> None:
+    """Put a new login's token into an ``HttpOnly``, ``SameSite=Strict`` cookie."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        started.token,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+        max_age=int(login_sessions.LIFETIME.total_seconds()),
+    )
+
+
+def home_of(actor: Actor) -> str:
+    """The first page of a role."""
+    return HOME[actor.role]
