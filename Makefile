@@ -8,6 +8,7 @@ RUN_STAMP := $(VENV)/.installed-run
 HOST ?= 127.0.0.1
 PORT ?= 8000
 APT := apt-get -o DPkg::Lock::Timeout=300
+SUDO ?= $(if $(filter 0,$(shell id -u)),,sudo)
 SYSTEM_PACKAGES := chromium poppler-utils zbar-tools fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: run test install install-run system-deps lint typecheck pytest docs bench clean
@@ -36,10 +37,9 @@ system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
-	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO="sudo"; \
 	  log="$$(mktemp)"; \
-	  if ! { $$SUDO $(APT) update -qq && \
-	         $$SUDO env DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing; } >"$$log" 2>&1; then \
+	  if ! { $(SUDO) $(APT) update -qq && \
+	         $(SUDO) env DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq $$missing; } >"$$log" 2>&1; then \
 	    cat "$$log"; rm -f "$$log"; \
 	    echo "system-deps: apt-get could not install:$$missing (its output is above)" >&2; \
 	    exit 1; \

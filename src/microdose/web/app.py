@@ -195,9 +195,22 @@ def create_app(
         A default or short secret outside development (``check_deployment``), or a
         personal journal on another address without a passphrase.
     """
+    state = _open_state(settings, host, passphrase, secret, demo=demo, service=service)
+    return _build(state)
+
+
+def _open_state(
+    settings: Settings,
+    host: str,
+    passphrase: str | None,
+    secret: bytes | None,
+    *,
+    demo: bool,
+    service: bool | None,
+) -> WebState:
+    """Check the deployment, open the database, decide the mode, and prune stale keys."""
     from microdose.settings import check_deployment, secret_key_bytes
     from microdose.web.platform import idempotency, service_deps
-    from microdose.web.platform.views import make_templates
 
     check_deployment(settings)
     key = secret or secret_key_bytes(settings)
@@ -208,6 +221,13 @@ def create_app(
     state.ensure_person()
     idempotency.prune(state)
     service_deps.prune(state)
+    return state
+
+
+def _build(state: WebState) -> FastAPI:
+    """The FastAPI app over an opened state: templates, routers, headers, the OpenAPI."""
+    from microdose.web.platform.views import make_templates
+
     app = FastAPI(
         title="microdose",
         version=__version__,
@@ -258,41 +278,10 @@ def app_from_environment() -> FastAPI:
 
 
 def routers() -> list[APIRouter]:
-    """Every router, personal journal first, then the service's areas (order is match order)."""
-    from microdose.web.api import checkins, crisis, doses, insight, journal, plan
-    from microdose.web.api import clinician as api_clinician
-    from microdose.web.api import questionnaires, safety, sharing, studies, today
-    from microdose.web.pages import admin, login, measures, settings
-    from microdose.web.pages import clinician as pages_clinician
-    from microdose.web.pages import insight as pages_insight
-    from microdose.web.pages import journal as pages_journal
-    from microdose.web.pages import safety as pages_safety
-    from microdose.web.pages import sharing as pages_sharing
-    from microdose.web.pages import studies as pages_studies
+    """Every router: the API's, then the pages' (each the journal's first, then the service's)."""
+    from microdose.web import api, pages
 
-    journal_routers = [
-        *(m.router for m in (checkins, doses, today, plan, questionnaires, journal, crisis)),
-        safety.router,
-        insight.router,
-        pages_journal.router,
-        measures.router,
-        pages_safety.router,
-        settings.router,
-        login.router,
-        login.api_router,
-        pages_insight.router,
-    ]
-    service_routers = [
-        api_clinician.router,
-        pages_clinician.router,
-        studies.router,
-        pages_studies.router,
-        sharing.router,
-        sharing.admin_router,
-        pages_sharing.router,
-        admin.router,
-    ]
-    return journal_routers + service_routers
+    return api.routers() + pages.routers()
 
 
 def _mount(app: FastAPI) -> None:

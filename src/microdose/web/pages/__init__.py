@@ -1,1 +1,36 @@
-"""pages"""
+"""HTML pages: one module per area, its templates under ``templates/<area>/``.
+
+The personal journal's areas: ``journal`` (today with the check-in, check-ins, doses, journal
+entries), ``measures`` (questionnaires, the plan), ``insight`` (insights, the blinded trial),
+``safety`` (screen, adverse events, crisis, evidence), ``settings`` and ``login``. The
+service's: ``clinician``, ``studies`` (researchers), ``sharing`` (participants) and ``admin``.
+``forms`` holds what every form shares.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def routers() -> list[APIRouter]:
+    """The pages' routers, the personal journal's first, then the service's."""
+    from microdose.web.pages import (
+        admin,
+        clinician,
+        insight,
+        journal,
+        login,
+        measures,
+        safety,
+        settings,
+        sharing,
+        studies,
+    )
+
+    journal_areas = (journal, measures, safety, settings, login, insight)
+    service_areas = (clinician, studies, sharing, admin)
+    return [
+        *(area.router for area in journal_areas),
+        login.api_router,
+        *(area.router for area in service_areas),
+    ]

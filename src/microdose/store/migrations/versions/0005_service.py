@@ -1,7 +1,7 @@
 """Service: accounts, logins, clinician links, alert acknowledgements, audit log, studies.
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0004
 
 The audit log is append-only: triggers on both SQLite and PostgreSQL refuse every UPDATE
 and DELETE of its rows.
@@ -15,7 +15,7 @@ from alembic import op
 from microdose.store.base import UTCDateTime
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
