@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from microdose.domain.checkins import RATINGS, make_checkin
+from microdose.domain.checkins import make_checkin
 from microdose.services.checkins import checkins, record_checkin
 from microdose.web.api.common import FromDate, ToDate, api_router, check_range
 from microdose.web.platform.deps import (
@@ -33,7 +33,7 @@ async def create_checkin(
     """Record a day's 0–10 ratings (201); a second check-in for the same day updates it (200)."""
     # async: the checks run on the event loop, the write in the app's group-commit thread
     # (web.group_commit), and the answer comes after its commit
-    ratings = {name: getattr(body, name) for name in RATINGS}
+    ratings = body.ratings()
     entry = make_checkin(
         body.date, ratings, body.side_effects, body.notes, body.guess, body.guess_confidence
     )

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from microdose.domain.safety import PHQ9_RELIABLE_DETERIORATION
 from microdose.services.caseload import MAX_NOTE
+from microdose.web.schemas.ratings import Ratings
 
 
 class InvitationPublic(BaseModel):
@@ -75,17 +76,11 @@ class PersonRef(BaseModel):
     timezone: str
 
 
-class CheckinRecord(BaseModel):
+class CheckinRecord(Ratings[int]):
     """A daily check-in (ratings 0–10)."""
 
     id: uuid.UUID
     local_date: dt.date
-    mood: int
-    anxiety: int
-    energy: int
-    focus: int
-    sleep: int
-    connectedness: int
     side_effects: list[str]
     notes: str | None
     guess: str | None

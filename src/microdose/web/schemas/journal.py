@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from microdose.domain.dosing import Material
+from microdose.web.schemas.ratings import Rating, Ratings
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -40,7 +41,6 @@ def _iso_datetime(value: object) -> object:
 
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
-Rating = Annotated[StrictInt, Field(ge=0, le=10, description="0–10")]
 SideEffect = Literal[
     "anxiety",
     "restlessness",
@@ -66,16 +66,10 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class CheckinCreate(StrictModel):
+class CheckinCreate(StrictModel, Ratings[Rating]):
     """A day's check-in; a second one for the same day updates it."""
 
     date: IsoDate
-    mood: Rating
-    anxiety: Rating
-    energy: Rating
-    focus: Rating
-    sleep: Rating
-    connectedness: Rating
     side_effects: list[SideEffect] = Field(default_factory=list, max_length=12)
     notes: Annotated[str, Field(max_length=20_000)] | None = None
     guess: Guess | None = Field(None, description="In a blinded trial: what you think you took")
@@ -84,17 +78,11 @@ class CheckinCreate(StrictModel):
     )
 
 
-class CheckinPublic(BaseModel):
+class CheckinPublic(Ratings[int]):
     """A stored check-in."""
 
     id: uuid.UUID
     date: dt.date
-    mood: int
-    anxiety: int
-    energy: int
-    focus: int
-    sleep: int
-    connectedness: int
     side_effects: list[str]
     notes: str | None
     guess: str | None
