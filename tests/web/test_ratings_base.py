@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import typing
-
 import pytest
 from pydantic import ValidationError
 
@@ -11,7 +9,6 @@ from microdose.domain.checkins import RATING_MAX, RATING_MIN, RATINGS
 from microdose.web.schemas.clinician import CheckinRecord
 from microdose.web.schemas.journal import CheckinCreate, CheckinPublic
 from microdose.web.schemas.ratings import Ratings
-from microdose.web.schemas.studies import DailyRating
 
 
 def test_the_base_declares_the_domains_ratings_in_order() -> None:
@@ -34,7 +31,3 @@ def test_the_input_bounds_are_the_domains() -> None:
         CheckinCreate.model_validate({**day, "mood": RATING_MAX + 1})
     with pytest.raises(ValidationError, match="extra"):
         CheckinCreate.model_validate({**day, "unknown": 1})  # still strict
-
-
-def test_the_study_apis_rating_choice_lists_the_same_names() -> None:
-    assert typing.get_args(DailyRating) == RATINGS
