@@ -11,7 +11,9 @@ import typer
 from microdose.cli.context import AppState
 from microdose.cli.measure_cmds import JsonOpt
 from microdose.cli.output import print_json, state
+from microdose.domain.checkins import RATINGS
 from microdose.domain.errors import Conflict
+from microdose.reports.words import better_text, flag_text, plural
 from microdose.settings import demo_database_url
 
 if TYPE_CHECKING:
@@ -43,13 +45,13 @@ def show_status(result: Status) -> None:
         + (f" ({result.protocol})" if result.protocol else " (no plan yet: `microdose plan`)"),
         f"next dose day: {result.next_dose_day or '—'}",
         f"checked in today: {'yes' if result.checked_in_today else 'not yet'}"
-        f" · streak: {result.streak} day(s)",
+        f" · streak: {plural(result.streak, 'day')}",
         f"questionnaires due: {', '.join(result.due) or 'none'}",
     ]
     console.print(Panel("\n".join(lines), title="microdose · today"))
     if result.latest:
         table = Table(title="Latest scores")
-        for column in ("instrument", "date", "score", "band", "uncertainty", "flags"):
+        for column in ("instrument", "date", "score", "band", "uncertainty", "better", "flags"):
             table.add_column(column)
         for key, score in result.latest.items():
             table.add_row(
@@ -58,7 +60,8 @@ def show_status(result: Status) -> None:
                 _score_cell(score),
                 score.get("severity") or "",
                 NOISE_BAND.get(key, ""),
-                ", ".join(score["flags"]),
+                better_text(key).removesuffix(" is better"),
+                flag_text(score["flags"]) if score["flags"] else "",
             )
         console.print(table)
         console.print(
@@ -72,7 +75,7 @@ def show_history(items: list[dict[str, Any]]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"History ({len(items)} records)")
+    table = Table(title=f"History ({plural(len(items), 'record')})")
     for column in ("date", "type", "details"):
         table.add_column(column)
     for item in items:
@@ -86,10 +89,22 @@ def _details(item: dict[str, Any]) -> str:
         amount = f"{item['grams']} g {item['material']}" if item["material"] else "envelope"
         return amount + (f" ⚠ {'; '.join(item['warnings'])}" if item["warnings"] else "")
     if kind == "checkin":
-        return " ".join(f"{k} {item[k]}" for k in ("mood", "anxiety", "energy", "sleep"))
+        return _checkin_details(item)
     if kind == "questionnaire":
         return f"{item['instrument']} {_score_cell(item['score'])} {item['severity'] or ''}"
     return f"{item['kind']}: {item['text'][:60]}"
+
+
+def _checkin_details(item: dict[str, Any]) -> str:
+    """Every rating (0–10), then side effects, a trial guess and the notes when there are any."""
+    parts = [" ".join(f"{name} {item[name]}" for name in RATINGS)]
+    if item.get("side_effects"):
+        parts.append("side effects: " + ", ".join(item["side_effects"]))
+    if item.get("guess"):
+        parts.append(f"guess: {item['guess']}")
+    if item.get("notes"):
+        parts.append(str(item["notes"])[:60])
+    return "; ".join(parts)
 
 
 def demo_state(ctx: typer.Context) -> AppState:

@@ -11,6 +11,7 @@ import typer
 from microdose.cli.measure_cmds import DateOpt, JsonOpt, parse_day
 from microdose.cli.output import emit, print_json, state, warn
 from microdose.domain.errors import InvalidInput
+from microdose.reports.words import range_text
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -94,7 +95,7 @@ def dose(
         as_json,
         f"dose recorded for {data['local_date']}"
         + (
-            f": about {data['mg_low']:.1f}–{data['mg_high']:.1f} mg psilocybin"
+            f": about {range_text(data['mg_low'], data['mg_high'], 'mg')} psilocybin"
             if data["mg_low"] is not None
             else ""
         ),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from microdose.cli.output import emit, state, warn, with_crisis
+from microdose.reports.words import better_text, flag_text, range_text
 
 if TYPE_CHECKING:
     from microdose.domain.protocols import PlanSpec
@@ -29,18 +30,22 @@ def parse_day(text: str | None, field: str = "date") -> date | None:
 
 def score_text(result: dict[str, Any]) -> str:
     """One readable line (or three for DASS-21) for a score."""
-    flags = f"  flags: {', '.join(result['flags'])}" if result["flags"] else ""
+    flags = f"\n  flags: {flag_text(result['flags'])}" if result["flags"] else ""
     name = result["instrument"]
+    better = f" ({better_text(name)})"
     if "subscales" in result:
         parts = [
             f"{k}: {v['score'] if v['score'] is not None else 'not scored'}"
             f" ({v['severity'] or 'too many items missing'})"
             for k, v in result["subscales"].items()
         ]
-        return f"{name}  " + "; ".join(parts) + flags
+        return f"{name}  " + "; ".join(parts) + better + flags
     if "percent" in result:
-        return f"{name}  raw {result['raw']}/25 = {result['percent']}%  {result['severity']}{flags}"
-    return f"{name}  total {result['total']}  {result['severity']}{flags}"
+        return (
+            f"{name}  raw {result['raw']}/25 = {result['percent']}%  {result['severity']}"
+            f"{better}{flags}"
+        )
+    return f"{name}  total {result['total']}  {result['severity']}{better}{flags}"
 
 
 def score(
@@ -134,9 +139,16 @@ def estimate(
 
     result = estimate_dose(material, grams, mg=mg).to_dict()
     mg_range = result["psilocybin_mg"]
+    amount = range_text(mg_range["low"], mg_range["high"], "mg")
+    weighed = "–" in amount  # a weighed material is a range; synthetic is what the label says
     text = (
-        f"{result['grams']} g {result['material']}: about {mg_range['low']}–{mg_range['high']} mg "
-        f"psilocybin (typical {mg_range['typical']} mg) → {result['classification']}\n"
+        (
+            f"{result['grams']} g {result['material']}: about {amount} psilocybin "
+            f"(typical {mg_range['typical']:.1f} mg)"
+            if weighed
+            else f"{amount} psilocybin"
+        )
+        + f" → {result['classification']}\n"
         + "\n".join(f"  note: {n}" for n in result["notes"])
     )
     emit(result, as_json, text)

@@ -26,6 +26,7 @@ from microdose.reports.text import (
     score_text,
     signed,
 )
+from microdose.reports.words import range_text
 from microdose.services.insight import Insight, ScaleHistory
 
 __all__ = ["FLAG_TEXT", "render_html", "render_pdf", "report_context", "write_pdf"]
@@ -110,7 +111,7 @@ def _adherence_rows(insight: Insight) -> list[tuple[str, str, str]]:
             (
                 "Amount per dose",
                 f"{grams[0]:g}–{grams[-1]:g} g ({materials})",
-                f"≈ {min(lows):.1f}–{max(highs):.1f} mg psilocybin: potency varies, a range",
+                f"≈ {range_text(min(lows), max(highs), 'mg')} psilocybin: potency varies, a range",
             )
         )
     blinded = sum(1 for d in doses if d.envelope_code)

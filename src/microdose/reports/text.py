@@ -10,6 +10,7 @@ from datetime import date
 
 from microdose.analysis.adherence import Proportion
 from microdose.analysis.daily import Effect
+from microdose.reports.words import plural
 from microdose.services.insight import Insight, ScaleHistory
 
 __all__ = [
@@ -115,7 +116,7 @@ def _daily_text(insight: Insight) -> list[str]:
             continue
         lines.append(
             f"  {rating:<14} {effect_text(result.dose_day_effect):<26}| "
-            f"{effect_text(result.day_after_effect):<26} {result.n_days} days"
+            f"{effect_text(result.day_after_effect):<26} {plural(result.n_days, 'day')}"
         )
     notes = {r.note for r in insight.daily.values() if r.note and r.dose_day_effect}
     lines += [f"  note: {note}" for note in sorted(notes)]
@@ -152,7 +153,7 @@ def insight_text(insight: Insight) -> str:
     protocol = data.plan.spec.protocol.value if data.plan else "no plan"
     head = (
         f"Analysis of {day_text(data.start)} – {day_text(data.end)} "
-        f"({len(data.days)} days, {protocol})"
+        f"({plural(len(data.days), 'day')}, {protocol})"
     )
     parts = [head, "", *_scales_text(insight), "", *_daily_text(insight), "", *_other_text(insight)]
     return "\n".join([*parts, "", f"Read with care: {insight.caveat}"])

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from microdose.domain.errors import MicrodoseError
 from microdose.domain.roles import Role
+from microdose.reports import words
 from microdose.web.platform.deps import web_state
 from microdose.web.platform.security import CSRF_COOKIE, CSRF_FIELD, is_loopback
 
@@ -67,7 +68,14 @@ def home_path(request: Request) -> str:
 def make_templates(directory: str) -> Jinja2Templates:
     """The app's Jinja2 environment (autoescaping on)."""
     templates = Jinja2Templates(directory=directory)
-    templates.env.globals.update(nav=NAV, csrf_field=CSRF_FIELD)
+    templates.env.globals.update(
+        nav=NAV,
+        csrf_field=CSRF_FIELD,
+        plural=words.plural,
+        range_text=words.range_text,
+        flag_text=words.flag_text,
+        better_text=words.better_text,
+    )
     return templates
 
 

@@ -1,0 +1,47 @@
+"""Small wording rules, one place for the CLI, the pages and the PDF.
+
+``plural(1, "point")`` is "1 point"; a range whose ends round to the same value is shown
+once ("2.0 mg", not "2.0–2.0 mg"); a questionnaire's flag is said in words; and each
+scale says which direction is better. Nothing here imports more than the domain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = ["FLAG_WORDS", "better_text", "flag_text", "plural", "range_text"]
+
+#: the instruments' rule-based flags (``domain.instruments``), in words
+FLAG_WORDS: dict[str, str] = {
+    "suicidal_ideation": "thoughts of being better off dead or of self-harm (PHQ-9 item 9)",
+    "meaningless_life": "life felt meaningless (DASS-21 item 21)",
+    "poor_wellbeing": "poor well-being (WHO-5 raw score below 13)",
+    "likely_depression": "screens positive for depression (WHO-5 at or below 28%)",
+}
+#: which way is better, for the scales and the daily ratings
+LOWER_IS_BETTER = frozenset({"phq9", "gad7", "dass21", "anxiety"})
+
+
+def plural(count: float, singular: str, many: str | None = None) -> str:
+    """``1 point``, ``2 points``, ``0 days``, ``1.5 points``; ``many`` for irregular words."""
+    word = singular if abs(count) == 1 else (many or f"{singular}s")
+    shown = f"{count:g}" if isinstance(count, float) else str(count)
+    return f"{shown} {word}"
+
+
+def range_text(low: float, high: float, unit: str = "", digits: int = 1) -> str:
+    """``1.6–2.4 mg``, or ``2.0 mg`` when both ends round to the same value."""
+    lo, hi = f"{low:.{digits}f}", f"{high:.{digits}f}"
+    suffix = f" {unit}" if unit else ""
+    return f"{lo}{suffix}" if lo == hi else f"{lo}–{hi}{suffix}"
+
+
+def flag_text(flags: Iterable[str]) -> str:
+    """The flags in words, joined by semicolons; "none" when there are none."""
+    words = [FLAG_WORDS.get(flag, flag.replace("_", " ")) for flag in flags]
+    return "; ".join(words) or "none"
+
+
+def better_text(key: str) -> str:
+    """``lower is better`` or ``higher is better`` for an instrument key or a rating name."""
+    return "lower is better" if key in LOWER_IS_BETTER else "higher is better"

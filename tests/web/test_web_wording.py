@@ -1,0 +1,33 @@
+"""Small wording on the pages: one value shown once, plurals, flags in words, direction."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+from tests.web.conftest import screen_ok
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def test_a_synthetic_dose_shows_one_amount_and_the_caption_counts_in_words(
+    api: TestClient,
+) -> None:
+    screen_ok(api)
+    dose = api.post("/api/v1/doses", json={"material": "psilocybin", "mg": 2})
+    assert dose.status_code == 201, dose.text
+    page = api.get("/doses").text
+    assert "2.0 mg" in page and "2.0–2.0" not in page
+    assert "1 dose, newest first" in page
+    estimate = api.get("/doses/estimate", params={"material": "psilocybin", "grams": "0.002"})
+    assert "About 2.0 mg psilocybin" in estimate.text
+
+
+def test_questionnaire_flags_are_words_and_the_result_says_which_way_is_better(
+    api: TestClient,
+) -> None:
+    answers = {"answers": [0, 0, 0, 0, 0, 0, 0, 0, 1], "date": "2026-03-02"}
+    assert api.post("/api/v1/questionnaires/phq9/responses", json=answers).status_code == 201
+    api.post("/api/v1/crisis/acknowledge", json={})
+    listing = api.get("/questionnaires").text
+    assert "thoughts of being better off dead or of self-harm" in listing
+    assert "suicidal ideation" not in listing and "suicidal_ideation" not in listing
