@@ -31,3 +31,19 @@ def test_questionnaire_flags_are_words_and_the_result_says_which_way_is_better(
     listing = api.get("/questionnaires").text
     assert "thoughts of being better off dead or of self-harm" in listing
     assert "suicidal ideation" not in listing and "suicidal_ideation" not in listing
+
+
+def test_a_journal_entry_over_the_limit_is_refused_not_cut(api: TestClient) -> None:
+    from tests.web.conftest import csrf_token
+
+    from microdose.domain.journal import MAX_LENGTH
+
+    page = api.get("/journal").text
+    assert "maxlength" not in page.split('id="text"')[1].split(">")[0]  # the browser never cuts
+    form = {"csrf_token": csrf_token(api, "/journal"), "kind": "note",
+            "text": "a" * (MAX_LENGTH + 1)}
+    refused = api.post("/journal", data=form)
+    assert refused.status_code == 422
+    assert f"more than {MAX_LENGTH:,}" in refused.text and 'id="text-error"' in refused.text
+    assert "a" * 100 in refused.text  # the text is kept in the form
+    assert api.get("/api/v1/journal").json() == []

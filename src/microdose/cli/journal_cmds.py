@@ -135,25 +135,51 @@ def checkin(
     emit(data, as_json, f"check-in {'saved' if created else 'updated'} for {data['local_date']}")
 
 
+TextArg = Annotated[
+    str | None,
+    typer.Argument(help="What you want to write; - reads it from standard input."),
+]
+FileOpt = Annotated[
+    Path | None,
+    typer.Option("--file", help="Read the entry's text from this file (UTF-8)."),
+]
+
+
+def entry_text(text: str | None, file: Path | None) -> str:
+    """The entry's text: the argument, standard input (``-``) or a file, exactly one."""
+    if (text is None) == (file is None):
+        raise InvalidInput("text", "give the text, - for standard input, or --file, one of them",
+                           allowed="TEXT, -, --file PATH")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            raise InvalidInput("--file", f"cannot read {file}: {reason}") from exc
+    return typer.get_text_stream("stdin").read() if text == "-" else str(text)
+
+
 def journal(
     ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="intention, integration or note")],
-    text: Annotated[str, typer.Argument(help="What you want to write.")],
+    text: TextArg = None,
+    file: FileOpt = None,
     day: DateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Write a journal entry."""
+    """Write a journal entry (the text as an argument, from standard input, or a file)."""
     from microdose.services.entries import add_entry
     from microdose.services.people import local_today
     from microdose.services.serialize import row_dict
 
     when = parse_day(day)
+    body = entry_text(text, file)
     with state(ctx).session() as (session, person):
         row = add_entry(
             session=session,
             person_id=person.id,
             kind=kind,
-            text=text,
+            text=body,
             day=when or local_today(person),
         )
         data = row_dict(row)

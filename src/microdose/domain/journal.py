@@ -14,7 +14,10 @@ def check_entry(kind: str, text: str) -> tuple[str, str]:
         raise InvalidInput("kind", f"{kind!r} is not a journal kind", allowed=", ".join(KINDS))
     stripped = text.strip()
     if not stripped:
-        raise InvalidInput("text", "is empty", allowed="1 to 20000 characters")
+        raise InvalidInput("text", "is empty", allowed=f"1 to {MAX_LENGTH:,} characters")
     if len(stripped) > MAX_LENGTH:
-        raise InvalidInput("text", f"has {len(stripped)} characters", "1 to 20000 characters")
+        raise InvalidInput(
+            "text", f"has {len(stripped):,} characters, more than {MAX_LENGTH:,}",
+            f"1 to {MAX_LENGTH:,} characters",
+        )
     return kind, stripped

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from microdose.domain import dosing
 from microdose.domain.checkins import RATINGS, SIDE_EFFECTS, make_checkin
 from microdose.domain.errors import InvalidInput, MicrodoseError
-from microdose.domain.journal import KINDS
+from microdose.domain.journal import KINDS, MAX_LENGTH
 from microdose.services import doses as dose_service
 from microdose.services.checkins import checkins, submit_checkin
 from microdose.services.entries import add_entry, entries
@@ -221,7 +221,7 @@ def _journal_page(
         person = state.person(session)
         rows = list(reversed(entries(session=session, person_id=person.id)))
         session.commit()
-    context = {"rows": rows, "kinds": KINDS, "values": {}, **extra}
+    context = {"rows": rows, "kinds": KINDS, "max_length": MAX_LENGTH, "values": {}, **extra}
     return render(request, "journal/journal.html", context, code)
 
 
