@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microdose.domain.journal import check_entry
+from microdose.services.people import refuse_future
 from microdose.store.models import JournalRow
 
 
@@ -17,6 +18,7 @@ def add_entry(
 ) -> JournalRow:
     """Validate and store a journal entry."""
     kind, text = check_entry(kind, text)
+    refuse_future(session=session, person_id=person_id, day=day)
     row = JournalRow(person_id=person_id, kind=kind, text=text, local_date=day)
     session.add(row)
     session.flush()

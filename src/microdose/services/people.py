@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -22,6 +23,23 @@ def check_timezone(name: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput("timezone", f"{name!r} is not a time zone", "IANA names") from exc
     return name
+
+
+def refuse_future(
+    *, session: Session, person_id: uuid.UUID, day: date, field: str = "date"
+) -> None:
+    """Refuse a record dated after the person's today (in their own time zone)."""
+    person = session.get(Person, person_id)
+    if person is None:
+        return
+    today = local_today(person)
+    if day > today:
+        raise InvalidInput(
+            field,
+            f"{day.isoformat()} is in the future (today is {today.isoformat()} in "
+            f"{person.timezone})",
+            allowed="today or earlier",
+        )
 
 
 def detect_timezone() -> str:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microdose.domain import instruments
+from microdose.services.people import refuse_future
 from microdose.store.models import ResponseRow
 
 
@@ -24,6 +25,7 @@ def record_response(
     """Validate, score and store one response; raises ``InvalidInput`` before writing."""
     inst = instruments.get_instrument(instrument)
     result = instruments.score(inst, answers)
+    refuse_future(session=session, person_id=person_id, day=day)
     row = ResponseRow(
         person_id=person_id,
         instrument=inst.key,
