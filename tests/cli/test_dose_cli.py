@@ -19,7 +19,7 @@ def dose(cli: CliRun, *args: str) -> dict[str, object]:
 def test_dose_warnings(cli: CliRun) -> None:
     assert cli("screen").exit_code == 0  # plan and dose need a safety screen first
     start = date.today() - timedelta(days=9)
-    cli("plan", "--protocol", "fadiman", "--start", start.isoformat(), "--weeks", "2")
+    cli("plan", "--yes", "--protocol", "fadiman", "--start", start.isoformat(), "--weeks", "2")
     planned = dose(cli, "--material", "dried-cubensis", "--grams", "0.2", "--date",
                    start.isoformat())
     assert planned["warnings"] == []

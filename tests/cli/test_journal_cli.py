@@ -98,7 +98,7 @@ def test_estimate_json_and_errors(cli: CliRun) -> None:
 def test_plan_json_ics_and_errors(cli: CliRun, tmp_path: Path) -> None:
     ics = tmp_path / "plan.ics"
     assert cli("screen").exit_code == 0  # plan needs a safety screen first
-    result = cli("plan", "--protocol", "fadiman", "--start", "2026-01-30", "--weeks", "2",
+    result = cli("plan", "--yes", "--protocol", "fadiman", "--start", "2026-01-30", "--weeks", "2",
                  "--ics", str(ics), "--reminders", "--json")
     assert result.exit_code == 0, result.output
     data = as_json(result)
@@ -108,13 +108,13 @@ def test_plan_json_ics_and_errors(cli: CliRun, tmp_path: Path) -> None:
     summaries = [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")]
     assert sum("Check-in" in s for s in summaries) == 14
     assert len(summaries) == 14 + 5
-    weekdays = as_json(cli("plan", "--protocol", "weekdays", "--weekdays", "mon,thu",
+    weekdays = as_json(cli("plan", "--yes", "--protocol", "weekdays", "--weekdays", "mon,thu",
                            "--start", "2026-11-18", "--weeks", "1", "--json"))
     assert weekdays["dose_days"] == ["2026-11-19", "2026-11-23"]
     for bad in (["--protocol", "daily"], ["--start", "2026-13-01"], ["--weeks", "0"]):
         args = {"--protocol": "fadiman", "--start": "2026-01-01", "--weeks": "4"}
         args[bad[0]] = bad[1]
-        assert cli("plan", *[x for kv in args.items() for x in kv]).exit_code == 2
+        assert cli("plan", "--yes", *[x for kv in args.items() for x in kv]).exit_code == 2
 
 
 def test_checkin_once_a_day_second_updates(cli: CliRun) -> None:

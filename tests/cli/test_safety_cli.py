@@ -280,7 +280,7 @@ def test_a_blinded_envelope_does_not_bypass_a_crisis_or_a_block(
     from microdose.store.trial_models import TrialRow
 
     cli("screen")
-    designed = cli("trial", "design", "--doses", "4", "--protocol", "fadiman", "--start",
+    designed = cli("trial", "design", "--yes", "--doses", "4", "--protocol", "fadiman", "--start",
                    TODAY.isoformat(), "--seed", "3")
     assert designed.exit_code == 0, designed.output
     engine = make_engine(database_url)

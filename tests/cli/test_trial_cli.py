@@ -104,6 +104,7 @@ def test_sealed_key_never_shows_before_unblinding(
             cli(
                 "trial",
                 "design",
+                "--yes",
                 "--doses",
                 "8",
                 "--protocol",
@@ -157,7 +158,7 @@ def test_sealed_key_never_shows_before_unblinding(
 def test_early_unblinding_and_report(cli: CliRun, tmp_path: Path) -> None:
     ok(cli("screen"))
     start = (date.today() - timedelta(days=4)).isoformat()
-    ok(cli("trial", "design", "--doses", "8", "--protocol", "fadiman", "--start", start))
+    ok(cli("trial", "design", "--yes", "--doses", "8", "--protocol", "fadiman", "--start", start))
     assert cli("trial", "report").exit_code == 5  # still blind
     declined = cli("trial", "unblind", input="n\n")
     assert declined.exit_code != 0
@@ -187,7 +188,7 @@ def test_trial_bad_input(cli: CliRun) -> None:
         base = {"--doses": "4", "--protocol": "fadiman", "--start": today}
         for flag, value in zip(args[::2], args[1::2], strict=True):
             base[flag] = value
-        result = cli("trial", "design", *[x for pair in base.items() for x in pair])
+        result = cli("trial", "design", "--yes", *[x for pair in base.items() for x in pair])
         assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output
     assert cli("dose", "--envelope", "K7QX-3FRA").exit_code == 2

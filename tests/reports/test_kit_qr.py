@@ -43,7 +43,9 @@ def test_every_qr_label_decodes_to_a_stored_code(
     trials.design_trial(
         session=session,
         person=person,
-        create=trials.TrialCreate(doses=doses, protocol="fadiman", start=start, block=block),
+        create=trials.TrialCreate(
+            past_confirmed=True, doses=doses, protocol="fadiman", start=start, block=block
+        ),
     )
     labels = trials.kit_labels(session=session, person=person)
     pdf = write_kit_pdf(labels, tmp_path / "kit.pdf")

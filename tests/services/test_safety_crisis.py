@@ -121,7 +121,7 @@ def test_a_reliable_phq9_deterioration_from_the_first_phq9(
 def test_crisis_ack_resumes_dose_events_in_the_calendar(journal: tuple[Session, Person]) -> None:
     session, person = journal
     spec = PlanSpec(Protocol.FADIMAN, local_today(person), weeks=2)
-    plan = create_plan(session=session, person_id=person.id, spec=spec)
+    plan = create_plan(session=session, person_id=person.id, past_confirmed=True, spec=spec)
     assert plan_safety(session=session, person=person, spec=spec).for_calendar(plan) == plan
     answer(session, person, "phq9", [0] * 8 + [2])
     checks = plan_safety(session=session, person=person, spec=spec)

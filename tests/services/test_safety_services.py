@@ -56,23 +56,34 @@ def envelope_codes(session: Session, person: Person) -> list[str]:
 def test_plan_and_dose_refuse_before_a_screen(journal: tuple[Session, Person]) -> None:
     session, person = journal
     with pytest.raises(SafetyBlock, match="no safety screen yet") as raised:
-        create_plan(session=session, person_id=person.id, spec=plan_spec(date(2026, 1, 1)))
+        create_plan(
+            session=session,
+            person_id=person.id,
+            past_confirmed=True,
+            spec=plan_spec(date(2026, 1, 1)),
+        )
     assert raised.value.exit_code == 3
     with pytest.raises(SafetyBlock, match="dose refused: no safety screen"):
-        record_dose(session=session, person=person,
-                    dose=DoseCreate(material="dried-cubensis", grams=0.2))
+        record_dose(
+            session=session, person=person, dose=DoseCreate(material="dried-cubensis", grams=0.2)
+        )
     assert (count(session, PlanRow), count(session, DoseRow)) == (0, 0)
 
 
 def test_a_screen_is_stored_with_its_reasons(journal: tuple[Session, Person]) -> None:
     session, person = journal
-    outcome = record_screen(session=session, person=person, conditions=["Epilepsy"],
-                            medications=["Zoloft"])
+    outcome = record_screen(
+        session=session, person=person, conditions=["Epilepsy"], medications=["Zoloft"]
+    )
     assert outcome.changes is None  # the first screen
     stored = latest_screen(session=session, person_id=person.id)
     assert stored is not None and stored.id == outcome.row.id
     assert (stored.verdict, stored.conditions, stored.medications, stored.generics) == (
-        "warn", ["seizures"], ["Zoloft"], ["sertraline"])
+        "warn",
+        ["seizures"],
+        ["Zoloft"],
+        ["sertraline"],
+    )
     assert {r["item"] for r in stored.reasons} == {"seizures", "Zoloft"}
     again = record_screen(session=session, person=person, medications=["Zoloft", "Lithobid"])
     assert again.changes == {"added": ["lithium"], "removed": []}
@@ -97,7 +108,12 @@ def test_a_block_refuses_plan_and_every_kind_of_dose(
     plans = count(session, PlanRow)
     record_screen(session=session, person=person, **declared)  # type: ignore[arg-type]
     with pytest.raises(SafetyBlock, match="plan refused: your safety screen") as raised:
-        create_plan(session=session, person_id=person.id, spec=plan_spec(date(2026, 1, 1)))
+        create_plan(
+            session=session,
+            person_id=person.id,
+            past_confirmed=True,
+            spec=plan_spec(date(2026, 1, 1)),
+        )
     assert raised.value.reasons
     zone = ZoneInfo("Europe/Berlin")
     yesterday = local_today(person) - timedelta(days=1)
@@ -119,10 +135,19 @@ def test_ok_and_warn_allow_plan_and_dose(journal: tuple[Session, Person]) -> Non
     today = local_today(person)
     for back, medications in enumerate(([], ["Prozac"], ["Wellbutrin"])):  # ok, warn, note
         record_screen(session=session, person=person, medications=medications)
-        create_plan(session=session, person_id=person.id, spec=plan_spec(today - timedelta(
-            days=3 * back)))
-        row = record_dose(session=session, person=person, dose=DoseCreate(
-            material="dried-cubensis", grams=0.2, day=today - timedelta(days=3 * back)))
+        create_plan(
+            session=session,
+            person_id=person.id,
+            past_confirmed=True,
+            spec=plan_spec(today - timedelta(days=3 * back)),
+        )
+        row = record_dose(
+            session=session,
+            person=person,
+            dose=DoseCreate(
+                material="dried-cubensis", grams=0.2, day=today - timedelta(days=3 * back)
+            ),
+        )
         assert row.warnings == []
 
 
@@ -132,7 +157,12 @@ def test_a_rescreen_is_due_after_four_weeks(journal: tuple[Session, Person]) -> 
     reason = rescreen_reason(session=session, person_id=person.id)
     assert reason is not None and "4 weeks" in reason
     with pytest.raises(SafetyBlock, match="a new safety screen is due"):
-        create_plan(session=session, person_id=person.id, spec=plan_spec(date(2026, 1, 1)))
+        create_plan(
+            session=session,
+            person_id=person.id,
+            past_confirmed=True,
+            spec=plan_spec(date(2026, 1, 1)),
+        )
     with pytest.raises(SafetyBlock, match="a new safety screen is due"):
         record_dose(session=session, person=person, dose=DoseCreate(material="psilocybin", mg=1))
     record_screen(session=session, person=person)
@@ -146,12 +176,14 @@ def test_a_rescreen_is_due_when_medications_change(journal: tuple[Session, Perso
     assert rescreen_reason(session=session, person_id=person.id) is None
     record_medication_change(session=session, person_id=person.id, note="started lithium")
     with pytest.raises(SafetyBlock, match="medications changed"):
-        record_dose(session=session, person=person,
-                    dose=DoseCreate(material="dried-cubensis", grams=0.2))
+        record_dose(
+            session=session, person=person, dose=DoseCreate(material="dried-cubensis", grams=0.2)
+        )
     record_screen(session=session, person=person, medications=["lithium"])
     with pytest.raises(SafetyBlock, match="lithium"):
-        record_dose(session=session, person=person,
-                    dose=DoseCreate(material="dried-cubensis", grams=0.2))
+        record_dose(
+            session=session, person=person, dose=DoseCreate(material="dried-cubensis", grams=0.2)
+        )
 
 
 def test_dose_guards_are_stored_with_the_dose(journal: tuple[Session, Person]) -> None:
@@ -159,25 +191,37 @@ def test_dose_guards_are_stored_with_the_dose(journal: tuple[Session, Person]) -
     record_screen(session=session, person=person)
     today = local_today(person)
     start = today - timedelta(days=90)
-    create_plan(session=session, person_id=person.id, spec=plan_spec(start, weeks=14))
+    create_plan(
+        session=session, person_id=person.id, past_confirmed=True, spec=plan_spec(start, weeks=14)
+    )
     plan = active_plan(session=session, person_id=person.id)
     assert plan is not None
     past = [d for d in plan.dose_days if d < today - timedelta(days=1)]
-    rows = [record_dose(session=session, person=person,
-                        dose=DoseCreate(material="dried-cubensis", grams=0.2, day=d))
-            for d in past]
+    rows = [
+        record_dose(
+            session=session,
+            person=person,
+            dose=DoseCreate(material="dried-cubensis", grams=0.2, day=d),
+        )
+        for d in past
+    ]
     long_run = [r for r in rows if any("12 weeks or more" in w for w in r.warnings)]
     # Fadiman doses every third day: the run covers 84 days from the 29th dose on (day 84)
     assert [r.local_date for r in long_run] == [d for d in past if (d - start).days >= 83]
-    assert long_run and all("5-HT2B" in w for r in long_run for w in r.warnings
-                            if "12 weeks" in w)
-    extra = record_dose(session=session, person=person, dose=DoseCreate(
-        material="dried-cubensis", grams=0.2, day=past[-1] + timedelta(days=1)))
+    assert long_run and all("5-HT2B" in w for r in long_run for w in r.warnings if "12 weeks" in w)
+    extra = record_dose(
+        session=session,
+        person=person,
+        dose=DoseCreate(material="dried-cubensis", grams=0.2, day=past[-1] + timedelta(days=1)),
+    )
     joined = " ".join(extra.warnings)
     assert "more doses in a week than the protocol plans" not in joined  # 3 in 7 days
     assert "consecutive dose days" in joined
-    fourth = record_dose(session=session, person=person, dose=DoseCreate(
-        material="dried-cubensis", grams=0.2, day=past[-1] - timedelta(days=1)))
+    fourth = record_dose(
+        session=session,
+        person=person,
+        dose=DoseCreate(material="dried-cubensis", grams=0.2, day=past[-1] - timedelta(days=1)),
+    )
     assert any("more doses in a week than the protocol plans" in w for w in fourth.warnings)
 
 

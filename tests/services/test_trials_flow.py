@@ -40,7 +40,9 @@ def run_trial(
 ) -> dict[str, Condition]:
     """Design, take every envelope in its block, check in with a guess; return the key."""
     start = date.today() - timedelta(days=3 * doses + 5)
-    create = trials.TrialCreate(doses=doses, protocol="fadiman", start=start, seed=seed)
+    create = trials.TrialCreate(
+        past_confirmed=True, doses=doses, protocol="fadiman", start=start, seed=seed
+    )
     trial = trials.design_trial(session=session, person=person, create=create)
     labels = trials.kit_labels(session=session, person=person)
     key = {code: cond for (_b, cond), codes in labels.codes.items() for code in codes}
@@ -104,13 +106,15 @@ def test_envelope_rules(session: Session) -> None:
     trials.design_trial(
         session=session,
         person=person,
-        create=trials.TrialCreate(doses=4, protocol="fadiman", start=start),
+        create=trials.TrialCreate(past_confirmed=True, doses=4, protocol="fadiman", start=start),
     )
     with pytest.raises(Conflict):  # one running trial at a time
         trials.design_trial(
             session=session,
             person=person,
-            create=trials.TrialCreate(doses=4, protocol="fadiman", start=start),
+            create=trials.TrialCreate(
+                past_confirmed=True, doses=4, protocol="fadiman", start=start
+            ),
         )
     code = next(iter(trials.kit_labels(session=session, person=person).codes.values()))[0]
     with pytest.raises(InvalidInput):  # an envelope has no material
@@ -137,7 +141,7 @@ def test_early_unblinding_is_recorded(session: Session) -> None:
     trials.design_trial(
         session=session,
         person=person,
-        create=trials.TrialCreate(doses=8, protocol="fadiman", start=start),
+        create=trials.TrialCreate(past_confirmed=True, doses=8, protocol="fadiman", start=start),
     )
     done = trials.unblind(session=session, person=person, reason="felt unwell")
     assert done.early and done.trial.unblinded_early

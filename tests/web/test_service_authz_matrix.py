@@ -120,7 +120,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/status"): _participant(),
     ("GET", "/api/v1/plan"): _participant(),
     ("POST", "/api/v1/plan"): _participant(
-        body=_const({"protocol": "stamets", "start": "2026-03-16", "weeks": 2})),
+        body=_const({"protocol": "stamets", "start": "2026-03-16", "weeks": 2,
+                     "confirm_past": True})),
     ("GET", "/api/v1/plan/calendar.ics"): _participant(),
     ("GET", "/api/v1/questionnaires"): Row(dict.fromkeys(ALL, OWN)),  # the instruments
     ("POST", "/api/v1/questionnaires/{instrument}/responses"): Row(
@@ -212,7 +213,7 @@ def _seed(client: TestClient, app: Any, world: World) -> Ids:
         assert client.post("/api/v1/crisis/acknowledge", headers=headers).status_code < 300
         alerts = client.get(f"/api/v1/people/{world.person(name)}/alerts", headers=headers)
         ids.alerts[name] = uuid.UUID(alerts.json()[0]["id"])
-    plan = {"protocol": "fadiman", "start": "2026-03-02", "weeks": 2}
+    plan = {"protocol": "fadiman", "start": "2026-03-02", "weeks": 2, "confirm_past": True}
     assert client.post("/api/v1/plan", json=plan, headers=world.headers("p1")).status_code == 201
     with app.state.web.sessions() as session, session.begin():
         admin_link = caseload.invite(session=session, actor=world.actors["admin"])

@@ -197,7 +197,7 @@ def test_questionnaire_without_a_flag_has_no_crisis(api: TestClient) -> None:
 
 
 def test_plan_needs_a_screen_and_gives_a_calendar(api: TestClient) -> None:
-    body = {"protocol": "fadiman", "start": "2026-03-02", "weeks": 2}
+    body = {"protocol": "fadiman", "start": "2026-03-02", "weeks": 2, "confirm_past": True}
     assert api.post("/api/v1/plan", json=body).status_code == 403
     assert api.get("/api/v1/plan").status_code == 404
     screen_ok(api)

@@ -118,7 +118,8 @@ def test_dose_and_plan_forms_show_the_safety_screen(api: TestClient) -> None:
                                     "grams": "0.2", "at": "2026-03-02T08:30"})
     assert dose.url.path == "/doses" and "Dose recorded" in dose.text
     plan = api.post("/plan", data={"csrf_token": token, "protocol": "weekdays",
-                                   "start": "2026-03-02", "weeks": "2", "weekdays": ["mon", "thu"]})
+                                   "start": "2026-03-02", "weeks": "2", "weekdays": ["mon", "thu"],
+                                   "confirm_past": "on"})
     assert plan.url.path == "/plan" and "4 dose days" in plan.text
     assert api.get("/plan.ics").text.count("SUMMARY:Microdose day") == 4
 
@@ -196,7 +197,7 @@ def test_login_required_when_exposed(tmp_path: Path) -> None:
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_open_crisis_pauses_dose_reminders_in_the_calendar(api: TestClient) -> None:
     screen_ok(api)
-    plan = {"protocol": "fadiman", "start": "2026-03-02", "weeks": 1}
+    plan = {"protocol": "fadiman", "start": "2026-03-02", "weeks": 1, "confirm_past": True}
     assert api.post("/api/v1/plan", json=plan).status_code == 201
     assert api.get("/plan.ics").text.count("SUMMARY:Microdose day") == 3
     api.post("/api/v1/questionnaires/phq9/responses", json={"answers": [0] * 8 + [1]})

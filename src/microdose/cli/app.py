@@ -19,6 +19,7 @@ NEXT_STEP_COMMANDS: dict[str, str] = {
     "trial-design": "microdose trial design",
     "trial-unblind": "microdose trial unblind",
     "checkin": "microdose checkin",
+    "confirm": "the same command with --yes",
 }
 
 

@@ -162,6 +162,9 @@ OffWeeksOpt = Annotated[int, typer.Option(help="Weeks off after each on-phase.")
 CyclesOpt = Annotated[int, typer.Option(help="Number of on/off cycles.")]
 IcsOpt = Annotated[Path | None, typer.Option(help="Write the plan as an ICS calendar.")]
 RemindersOpt = Annotated[bool, typer.Option(help="Add daily check-in reminders to the ICS.")]
+YesOpt = Annotated[
+    bool, typer.Option("--yes", help="Confirm a start whose first dose days are already behind.")
+]
 
 
 def _plan_spec(
@@ -200,6 +203,7 @@ def plan(
     cycles: CyclesOpt = 1,
     ics: IcsOpt = None,
     reminders: RemindersOpt = False,
+    yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Plan a protocol and store it as the journal's active plan."""
@@ -209,7 +213,7 @@ def plan(
     spec = _plan_spec(protocol, start, weeks, weekdays, off_weeks, cycles)
     app_state = state(ctx)
     with app_state.session() as (session, person):
-        made = create_plan(session=session, person_id=person.id, spec=spec)
+        made = create_plan(session=session, person_id=person.id, spec=spec, past_confirmed=yes)
         checks = plan_safety(
             session=session, person=person, spec=spec, env_region=app_state.settings.region
         )

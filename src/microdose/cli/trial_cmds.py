@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from microdose.cli.measure_cmds import JsonOpt
+from microdose.cli.measure_cmds import JsonOpt, YesOpt
 from microdose.cli.output import emit, print_json, state
 
 trial_app = typer.Typer(
@@ -42,6 +42,7 @@ def design(
     seed: Annotated[
         int | None, typer.Option(help="Reproducible codes and key (testing only: not blind).")
     ] = None,
+    yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Draw a balanced, block-randomised allocation and seal its key."""
@@ -55,6 +56,7 @@ def design(
         block=block,
         weekdays=weekdays,
         seed=seed,
+        past_confirmed=yes,
     )
     with state(ctx).session() as (session, person):
         row = trials.design_trial(session=session, person=person, create=create)

@@ -7,7 +7,9 @@ from typing import Literal, get_args
 #: What a person can do next about a refusal. The core's messages name no interface; each
 #: interface says the step in its own words (the CLI a command, the web a link, the API
 #: the key itself in ``next_step``).
-NextStep = Literal["safety-screen", "crisis-ack", "trial-design", "trial-unblind", "checkin"]
+NextStep = Literal[
+    "safety-screen", "crisis-ack", "trial-design", "trial-unblind", "checkin", "confirm"
+]
 NEXT_STEPS: tuple[str, ...] = get_args(NextStep)
 
 
@@ -40,6 +42,18 @@ class InvalidInput(MicrodoseError):
         super().__init__(text)
         self.field = field
         self.allowed = allowed
+
+
+class NeedsConfirmation(InvalidInput):
+    """Allowed only once the person confirms it (e.g. a plan whose start is already past).
+
+    The interfaces word the confirmation (``next_step = "confirm"``): the CLI ``--yes``,
+    the pages a checkbox, the API a field of the request.
+    """
+
+    def __init__(self, field: str, message: str, allowed: str | None = None) -> None:
+        super().__init__(field, message, allowed)
+        self.next_step = "confirm"
 
 
 class NotFound(MicrodoseError):

@@ -74,6 +74,7 @@ def build_demo(
     plan = create_plan(
         session=session,
         person_id=person.id,
+        past_confirmed=True,
         spec=protocols.PlanSpec(protocol=protocols.Protocol.FADIMAN, start=start, weeks=weeks + 2),
     )
     noise = dict.fromkeys(RATINGS, 0.0)

@@ -8,8 +8,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from microdose.domain import protocols
+from microdose.domain.errors import NeedsConfirmation
+from microdose.services.people import local_today
 from microdose.services.safety import check_plan_allowed
-from microdose.store.models import PlanRow
+from microdose.store.models import Person, PlanRow
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -28,14 +30,20 @@ def spec_of(row: PlanRow) -> protocols.PlanSpec:
 
 
 def create_plan(
-    *, session: Session, person_id: uuid.UUID, spec: protocols.PlanSpec
+    *,
+    session: Session,
+    person_id: uuid.UUID,
+    spec: protocols.PlanSpec,
+    past_confirmed: bool = False,
 ) -> protocols.Plan:
     """Validate and store ``spec`` as the person's active plan.
 
-    Refused (``SafetyBlock``) without a current safety screen or under a ``block``.
+    Refused (``SafetyBlock``) without a current safety screen or under a ``block``, and
+    (``NeedsConfirmation``) when dose days are already behind unless ``past_confirmed``.
     """
     plan = protocols.build_plan(spec)
     check_plan_allowed(session=session, person_id=person_id)
+    check_start(session=session, person_id=person_id, plan=plan, past_confirmed=past_confirmed)
     session.execute(update(PlanRow).where(PlanRow.person_id == person_id).values(active=False))
     session.add(
         PlanRow(
@@ -51,6 +59,24 @@ def create_plan(
     )
     session.flush()
     return plan
+
+
+def check_start(
+    *, session: Session, person_id: uuid.UUID, plan: protocols.Plan, past_confirmed: bool
+) -> None:
+    """A plan with dose days before today needs the person's confirmation."""
+    person = session.get(Person, person_id)
+    if person is None or past_confirmed:
+        return
+    today = local_today(person)
+    behind = protocols.days_behind(plan, today)
+    if behind:
+        raise NeedsConfirmation(
+            "start",
+            f"{plan.start.isoformat()} is before today ({today.isoformat()}): "
+            f"{protocols.behind_text(behind)} and would count as missed; confirm to keep it",
+            allowed="a start today or later, or a confirmed start in the past",
+        )
 
 
 def active_plan(*, session: Session, person_id: uuid.UUID) -> protocols.Plan | None:

@@ -38,6 +38,8 @@ class TrialCreate:
     block: str = "pairs"
     weekdays: str | None = None
     seed: int | None = None
+    #: the person confirmed a start whose first dose days are already behind
+    past_confirmed: bool = False
 
 
 def running_trial(*, session: Session, person_id: uuid.UUID) -> TrialRow | None:
@@ -101,7 +103,9 @@ def design_trial(*, session: Session, person: Person, create: TrialCreate) -> Tr
     if running_trial(session=session, person_id=person.id) is not None:
         raise Conflict("a trial is still running: unblind it first", next_step="trial-unblind")
     allocation, spec = _allocation(create)
-    create_plan(session=session, person_id=person.id, spec=spec)
+    create_plan(
+        session=session, person_id=person.id, spec=spec, past_confirmed=create.past_confirmed
+    )
     sealed = blinding.seal(allocation.key())
     trial = TrialRow(
         person_id=person.id,

@@ -53,7 +53,9 @@ def create_plan_route(
     protocols.validate_spec(spec)
 
     def work(session: Any, person: Any) -> tuple[int, dict[str, Any]]:
-        plan = create_plan(session=session, person_id=person.id, spec=spec)
+        plan = create_plan(
+            session=session, person_id=person.id, spec=spec, past_confirmed=body.confirm_past
+        )
         checks = plan_safety(
             session=session, person=person, spec=spec, env_region=state.settings.region
         )

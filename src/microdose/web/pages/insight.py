@@ -51,6 +51,7 @@ class TrialForm(FormBase):
     protocol: str = "fadiman"
     start: str = ""
     block: str = "pairs"
+    confirm_past: str = ""
 
 
 class EnvelopeForm(FormBase):
@@ -199,7 +200,7 @@ def design_trial(
         doses = int(form.doses) if form.doses.strip().isdigit() else -1
         start = protocols.parse_date(form.start, "start") if form.start else local_today(person)
         create = trials.TrialCreate(doses=doses, protocol=form.protocol, start=start,
-                                    block=form.block)
+                                    block=form.block, past_confirmed=bool(form.confirm_past))
         row = trials.design_trial(session=session, person=person, create=create)
         return 201, {"trial": str(row.id)}
 

@@ -47,6 +47,7 @@ class PlanForm(FormBase):
     weekdays: list[str] = Field(default_factory=list)
     off_weeks: str = "0"
     cycles: str = "1"
+    confirm_past: str = ""
 
 
 def _instrument(key: str) -> instruments.Instrument:
@@ -217,7 +218,10 @@ def save_plan(request: Request, state: StateDep, form: Annotated[PlanForm, Form(
         protocols.validate_spec(spec)
 
         def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
-            create_plan(session=session, person_id=person.id, spec=spec)
+            create_plan(
+                session=session, person_id=person.id, spec=spec,
+                past_confirmed=bool(form.confirm_past),
+            )
             return 201, {}
 
         submit(state, form, "/plan", work)

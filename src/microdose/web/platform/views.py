@@ -119,6 +119,7 @@ NEXT_STEP_LINKS: dict[str, tuple[str, str]] = {
     "trial-design": ("Design a trial", "/trial"),
     "trial-unblind": ("Unblind the trial", "/trial"),
     "checkin": ("Check in today", "/"),
+    "confirm": ("Tick the confirmation below the form and save again", "#confirm-past"),
 }
 
 

@@ -211,6 +211,9 @@ class PlanCreate(StrictModel):
     weekdays: list[Weekday] = Field(default_factory=list, max_length=7)
     off_weeks: Annotated[StrictInt, Field(ge=0, le=104)] = 0
     cycles: Annotated[StrictInt, Field(ge=1, le=52)] = 1
+    confirm_past: bool = Field(
+        False, description="Confirm a start whose first dose days are already behind"
+    )
 
 
 class PlanPublic(BaseModel):
