@@ -50,3 +50,26 @@ def test_the_journal_page_shows_the_message_beside_the_date_and_keeps_it(
     assert page.status_code == 422
     assert 'id="date-error"' in page.text and "in the future" in page.text
     assert f'value="{LATER}"' in page.text
+
+
+def test_the_cli_refuses_a_future_check_in_with_or_without_a_guess(cli: CliRun) -> None:
+    ratings = ["--mood", "6", "--anxiety", "3", "--energy", "5", "--focus", "5", "--sleep",
+               "7", "--connectedness", "4"]
+    refused = cli("checkin", *ratings, "--date", LATER)
+    assert refused.exit_code == 2 and "in the future" in refused.output
+    assert cli("checkin", *ratings, "--date", EARLIER).exit_code == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_the_api_and_page_refuse_a_future_check_in(api: TestClient) -> None:
+    day = {"mood": 6, "anxiety": 3, "energy": 5, "focus": 5, "sleep": 7, "connectedness": 4}
+    refused = api.post("/api/v1/checkins", json={"date": LATER, **day, "guess": "active"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "date"
+    form = {"csrf_token": csrf_token(api), "date": LATER,
+            **{name: str(value) for name, value in day.items()}}
+    page = api.post("/checkin", data=form)
+    assert page.status_code == 422
+    assert 'id="date-error"' in page.text and "in the future" in page.text
+    assert api.get("/api/v1/checkins").json() == []
+    assert api.post("/api/v1/checkins", json={"date": EARLIER, **day}).status_code == 201

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from microdose.domain.checkins import RATINGS, CheckinInput
+from microdose.services.people import refuse_future
 from microdose.store.base import utcnow
 from microdose.store.models import CheckinRow
 
@@ -77,6 +78,7 @@ def record_checkin(
     tuple of (StoredCheckin, bool)
         The stored values and True when the row was created (not updated).
     """
+    refuse_future(session=session, person_id=person_id, day=checkin.day)
     session.flush()  # the person, or an ORM-made check-in, must be in the database first
     connection = session.connection()
     values: dict[str, Any] = {name: checkin.ratings[name] for name in RATINGS}

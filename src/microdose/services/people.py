@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -29,6 +29,8 @@ def refuse_future(
     *, session: Session, person_id: uuid.UUID, day: date, field: str = "date"
 ) -> None:
     """Refuse a record dated after the person's today (in their own time zone)."""
+    if day <= (utcnow() - timedelta(hours=12)).date():
+        return  # today already, or earlier, in every time zone (none is behind UTC−12)
     person = session.get(Person, person_id)
     if person is None:
         return
