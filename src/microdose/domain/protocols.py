@@ -389,19 +389,6 @@ def _doses_on(spec: PlanSpec, phase_index: int, day: date) -> bool:
     raise AssertionError(f"unhandled protocol {spec.protocol!r}")  # pragma: no cover
 
 
-def days_behind(plan: Plan, today: date) -> tuple[date, ...]:
-    """The plan's dose days before ``today``: already behind when the plan is made."""
-    return tuple(day for day in plan.dose_days if day < today)
-
-
-def behind_text(days: tuple[date, ...], shown: int = 5) -> str:
-    """``3 dose days are already behind (2026-11-02, 2026-11-05, 2026-11-08)``."""
-    listed = ", ".join(day.isoformat() for day in days[:shown])
-    more = f" and {len(days) - shown} more" if len(days) > shown else ""
-    verb = "dose day is" if len(days) == 1 else "dose days are"
-    return f"{len(days)} {verb} already behind ({listed}{more})"
-
-
 def build_plan(spec: PlanSpec) -> Plan:
     """Validate ``spec`` and list its dose days.
 

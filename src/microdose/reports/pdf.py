@@ -22,6 +22,7 @@ from microdose.reports.text import (
     day_text,
     effect_text,
     many_intervals_note,
+    plans_text,
     proportion_text,
     score_text,
     signed,
@@ -60,7 +61,10 @@ def _protocol(insight: Insight) -> str:
     if spec.cycles > 1:
         text += f", {spec.off_weeks} off, {spec.cycles} cycles"
     span = f"{day_text(plan.start)} – {day_text(plan.end)}"
-    return f"{text}; plan {span}, {len(plan.dose_days)} dose days"
+    history = plans_text(insight.data.plans)
+    return f"{text}; plan {span}, {len(plan.dose_days)} dose days" + (
+        f". {history}" if history else ""
+    )
 
 
 def _score_row(history: ScaleHistory) -> dict[str, Any]:

@@ -6,10 +6,12 @@ its count and interval (``23 of 24 (96%; 95% CI 80–99%)``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from microdose.analysis.adherence import Proportion
 from microdose.analysis.daily import Effect
+from microdose.domain.plan_history import PlanPeriod
 from microdose.reports.words import plural
 from microdose.services.insight import Insight, ScaleHistory
 
@@ -18,6 +20,7 @@ __all__ = [
     "effect_text",
     "insight_text",
     "many_intervals_note",
+    "plans_text",
     "proportion_text",
     "score_text",
     "signed",
@@ -147,6 +150,21 @@ def _other_text(insight: Insight) -> list[str]:
     return lines
 
 
+def plans_text(periods: Sequence[PlanPeriod]) -> str:
+    """Each plan with the days it was in effect: ``fadiman, 1 Oct 2026 – 15 Nov 2026; …``.
+
+    Empty when at most one plan covers the period (the head line names it already).
+    """
+    if len(periods) < 2:
+        return ""
+    parts = []
+    for period in periods:
+        since = day_text(period.first or period.plan.start)
+        until = day_text(period.last) if period.last else "now"
+        parts.append(f"{period.plan.spec.protocol.value} {since} – {until}")
+    return "Plans, each judging its own days: " + "; ".join(parts)
+
+
 def insight_text(insight: Insight) -> str:
     """A plain-text summary of an insight for the terminal."""
     data = insight.data
@@ -155,5 +173,7 @@ def insight_text(insight: Insight) -> str:
         f"Analysis of {day_text(data.start)} – {day_text(data.end)} "
         f"({plural(len(data.days), 'day')}, {protocol})"
     )
-    parts = [head, "", *_scales_text(insight), "", *_daily_text(insight), "", *_other_text(insight)]
+    plans = plans_text(data.plans)
+    parts = [head, *([plans] if plans else []), "", *_scales_text(insight), "",
+             *_daily_text(insight), "", *_other_text(insight)]
     return "\n".join([*parts, "", f"Read with care: {insight.caveat}"])

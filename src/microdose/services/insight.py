@@ -27,11 +27,12 @@ from microdose.analysis.change import SCALES, Change, change_from_baseline
 from microdose.analysis.daily import DailyEffects, daily_effects
 from microdose.domain.checkins import RATINGS
 from microdose.domain.errors import InvalidInput, NotFound
+from microdose.domain.plan_history import PlanPeriod, planned_days
 from microdose.domain.protocols import Plan
 from microdose.services.checkins import checkins
 from microdose.services.doses import doses
 from microdose.services.entries import entries
-from microdose.services.plans import active_plan
+from microdose.services.plans import active_plan, plan_history_of
 from microdose.services.questionnaires import responses
 from microdose.store.models import Person, ResponseRow
 
@@ -109,6 +110,8 @@ class JournalData:
     entries: tuple[tuple[date, str, str], ...]
     plan: Plan | None
     adverse_events: tuple[Mapping[str, Any], ...] = ()
+    #: every plan with the days it governed; a day is planned by the plan then in effect
+    plans: tuple[PlanPeriod, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Insight:
         out = {
             "period": {"from": data.start.isoformat(), "to": data.end.isoformat()},
             "protocol": data.plan.spec.protocol.value if data.plan else None,
+            "plans": [period.to_dict() for period in data.plans],
             "change": {key: history.to_dict() for key, history in self.scales.items()},
             "daily": {name: result.to_dict() for name, result in self.daily.items()},
             "adherence": self.adherence.to_dict(),
@@ -282,6 +286,8 @@ def gather(
     dose_rows = [r for r in doses(session=session, person_id=pid) if first <= r.local_date <= last]
     dosed_days = {r.local_date for r in dose_rows}
     plan = active_plan(session=session, person_id=pid)
+    periods = plan_history_of(session=session, person_id=pid)
+    planned = set(planned_days(periods))
     answered = [_response_record(r) for r in responses(session=session, person_id=pid)]
     notes = [(e.local_date, e.kind, e.text) for e in entries(session=session, person_id=pid)]
     return JournalData(
@@ -293,14 +299,21 @@ def gather(
         days=days,
         ratings=ratings,
         dosed=tuple(d in dosed_days for d in days),
-        planned=tuple(bool(plan and plan.is_dose_day(d)) for d in days),
+        planned=tuple(d in planned for d in days),
         side_effects={row.local_date: tuple(row.side_effects or ()) for row in rows},
         doses=tuple(_dose_record(r) for r in dose_rows),
         responses=tuple(r for r in answered if first <= r.day <= last),
         entries=tuple(n for n in notes if first <= n[0] <= last),
         plan=plan,
         adverse_events=_adverse(session, person, first, last),
+        plans=tuple(p for p in periods if _overlaps(p, first, last)),
     )
+
+
+def _overlaps(period: PlanPeriod, first: date, last: date) -> bool:
+    """Whether a plan was in effect on any day of [first, last]."""
+    begins = period.first or period.plan.start
+    return begins <= last and (period.last is None or period.last >= first)
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,7 +388,9 @@ def analyze_data(data: JournalData) -> Insight:
         name: daily_effects(list(values), list(data.dosed), rating=name)
         for name, values in data.ratings.items()
     }
-    plan_days = data.plan.dose_days if data.plan else ()
+    plan_days = planned_days(data.plans) if data.plans else (
+        data.plan.dose_days if data.plan else ()
+    )
     taken = [dose.day for dose in data.doses]
     followed = adherence(
         planned=plan_days,

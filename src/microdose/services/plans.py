@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from microdose.domain import protocols
+from microdose.domain import plan_history, protocols
 from microdose.domain.errors import NeedsConfirmation
+from microdose.domain.plan_history import PlanPeriod
 from microdose.services.people import local_today
 from microdose.services.safety import check_plan_allowed
 from microdose.store.models import Person, PlanRow
@@ -69,14 +71,28 @@ def check_start(
     if person is None or past_confirmed:
         return
     today = local_today(person)
-    behind = protocols.days_behind(plan, today)
+    behind = plan_history.days_behind(plan, today)
     if behind:
         raise NeedsConfirmation(
             "start",
             f"{plan.start.isoformat()} is before today ({today.isoformat()}): "
-            f"{protocols.behind_text(behind)} and would count as missed; confirm to keep it",
+            f"{plan_history.behind_text(behind)} and would count as missed; confirm to keep it",
             allowed="a start today or later, or a confirmed start in the past",
         )
+
+
+def plan_history_of(*, session: Session, person_id: uuid.UUID) -> tuple[PlanPeriod, ...]:
+    """Every plan the person has made, each with the days it governed (see ``plan_history``)."""
+    person = session.get(Person, person_id)
+    zone = ZoneInfo(person.timezone if person else "UTC")
+    rows = session.scalars(
+        select(PlanRow).where(PlanRow.person_id == person_id).order_by(PlanRow.created_at)
+    ).all()
+    made = [
+        (protocols.build_plan(spec_of(row)), row.created_at.astimezone(zone).date())
+        for row in rows
+    ]
+    return plan_history.periods_of(made)
 
 
 def active_plan(*, session: Session, person_id: uuid.UUID) -> protocols.Plan | None:
