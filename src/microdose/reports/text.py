@@ -131,7 +131,7 @@ def _other_text(insight: Insight) -> list[str]:
     followed = insight.adherence
     lines = [
         f"Adherence: {proportion_text(followed.adherence)} planned dose days taken; "
-        f"{followed.unplanned_doses} unplanned dose(s); "
+        f"{plural(followed.unplanned_doses, 'unplanned dose')}; "
         f"check-ins on {proportion_text(followed.checkins)} days",
     ]
     if insight.side_effects:

@@ -10,7 +10,6 @@ audit entry for every allowed access to another person's data.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,55 +21,16 @@ from microdose.domain.roles import (
     Action,
     Relation,
     Resource,
-    Role,
     decide,
     is_access_to_another,
     person_relation,
 )
 from microdose.services import audit
+from microdose.services.actor import OPERATOR as OPERATOR
+from microdose.services.actor import Actor as Actor
 from microdose.store.base import utcnow
 from microdose.store.models import Person
-from microdose.store.service_models import AccountRow, ClinicianLinkRow, EnrolmentRow, StudyRow
-
-OPERATOR = "operator"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is acting: an account, or the operator at the command line.
-
-    Attributes
-    ----------
-    role : Role
-        The account's role; the command-line operator acts as an admin.
-    account_id : UUID or None
-        None for the operator (who holds the database URL, so is not logged in).
-    person_id : UUID or None
-        The participant's person.
-    label : str
-        Email, or ``"operator"``.
-    """
-
-    role: Role
-    account_id: uuid.UUID | None
-    person_id: uuid.UUID | None
-    label: str
-
-    @classmethod
-    def of(cls, account: AccountRow) -> Actor:
-        """The actor of a logged-in account."""
-        return cls(Role(account.role), account.id, account.person_id, account.email)
-
-    @classmethod
-    def operator(cls) -> Actor:
-        """The command-line operator: manages accounts, reads no one's journal."""
-        return cls(Role.ADMIN, None, None, OPERATOR)
-
-    @property
-    def audit_role(self) -> str:
-        """Role as written in the audit log (``operator`` for the command line)."""
-        return OPERATOR if self.account_id is None else str(self.role)
-
+from microdose.store.service_models import ClinicianLinkRow, EnrolmentRow, StudyRow
 
 def authorize(
     *,

@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microdose.domain.errors import InvalidInput
 from microdose.domain.roles import AccessDenied, Action, Relation, Resource, decide
+from microdose.services.actor import Actor
 from microdose.services.serialize import row_dict
 from microdose.store.base import utcnow
 from microdose.store.service_models import AuditRow
-
-if TYPE_CHECKING:
-    from microdose.services.access import Actor
 
 MAX_DETAIL = 500
 MAX_ENTRIES = 10_000
