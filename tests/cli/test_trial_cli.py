@@ -310,7 +310,7 @@ def test_analyze_real_self_blinding_data(cli: CliRun) -> None:
         (
             "trial_id,test_name,tp,condition,guess,value\n1,mood,w1,MD,MD,3\n",
             ["--timepoint", "w9"],
-            "timepoint",
+            "--timepoint",  # a field that is the command's option is named as the option
         ),
     ],
 )

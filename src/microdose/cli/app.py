@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Annotated, Any
 
 import typer
+from typer._click import core as click_core
+from typer._click import exceptions as click
 from typer.core import TyperGroup
 
 from microdose.cli.context import AppState
@@ -23,11 +26,63 @@ NEXT_STEP_COMMANDS: dict[str, str] = {
 }
 
 
-def said(exc: MicrodoseError) -> str:
-    """The error's message, with the command that takes the next step when there is one."""
+def said(exc: MicrodoseError, options: frozenset[str] = frozenset()) -> str:
+    """The error's message, with the command that takes the next step when there is one.
+
+    A field that is also an option of the CLI is named as the option (``--grams: …``), the
+    way a person typed it.
+    """
+    message = exc.message
+    field = getattr(exc, "field", None)
+    option = f"--{field.replace('_', '-')}" if isinstance(field, str) else ""
+    if option in options and message.startswith(f"{field}:"):
+        message = option + message[len(str(field)):]
     if exc.next_step is None:
-        return exc.message
-    return f"{exc.message.rstrip('.')}. Next: `{NEXT_STEP_COMMANDS[exc.next_step]}`"
+        return message
+    return f"{message.rstrip('.')}. Next: `{NEXT_STEP_COMMANDS[exc.next_step]}`"
+
+
+#: click's wordings of a bad value, and ours (the field first, then what is allowed)
+_CLICK_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(.+?) is not in the range (\S+?)<=x<=(\S+?)\.?$"),
+     r"\1 is out of range (allowed: \2 to \3)"),
+    (re.compile(r"^(.+?) is not a valid int(eger)?\.?$"), r"\1 is not a whole number"),
+    (re.compile(r"^(.+?) is not a valid float\.?$"), r"\1 is not a number"),
+    (re.compile(r"^(.+?) is not one of (.+?)\.?$"), r"\1 is not allowed (allowed: \2)"),
+)
+
+
+def usage_said(exc: click.UsageError) -> str:
+    """A usage error in our one style: ``--mood: 11 is out of range (allowed: 0 to 10)``."""
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        name = exc.param.opts[0] if exc.param.opts else str(exc.param.name)
+        if isinstance(exc, click.MissingParameter):
+            text = f"{name}: missing; it is required"
+        else:
+            detail = exc.message
+            for pattern, replacement in _CLICK_WORDS:
+                detail = pattern.sub(replacement, detail)
+            text = f"{name}: {detail}"
+    elif isinstance(exc, click.NoSuchOption):
+        possible = sorted(exc.possibilities or ())
+        hint = f"; did you mean {', '.join(possible)}?" if possible else ""
+        text = f"{exc.option_name}: no such option{hint}"
+    else:
+        text = exc.format_message()
+    where = f" See `{exc.ctx.command_path} --help`." if exc.ctx is not None else ""
+    return (text if text.endswith("?") else text.rstrip(".") + ".") + where
+
+
+def option_names(group: click_core.Command, name: str | None) -> frozenset[str]:
+    """The long options of the subcommand ``name`` (of each of its own, for a group)."""
+    command = getattr(group, "commands", {}).get(name) if name else None
+    if command is None:
+        return frozenset()
+    commands = [command, *getattr(command, "commands", {}).values()]
+    return frozenset(
+        opt for cmd in commands for param in cmd.params for opt in param.opts
+        if opt.startswith("--")
+    )
 
 
 def fail(message: str, code: int) -> typer.Exit:
@@ -39,13 +94,27 @@ def fail(message: str, code: int) -> typer.Exit:
 class MicrodoseGroup(TyperGroup):
     """Translates core errors into messages and exit codes: never a traceback."""
 
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """Parse the root options; a usage error there reads like every other."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:
+            if not exc.format_message():  # no arguments: the help was shown, nothing to say
+                raise
+            raise fail(usage_said(exc), 2) from exc
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         from sqlalchemy.exc import OperationalError
 
         try:
             return super().invoke(ctx)
         except MicrodoseError as exc:
-            raise fail(said(exc), exc.exit_code) from exc
+            options = option_names(self, ctx.invoked_subcommand)
+            raise fail(said(exc, options), exc.exit_code) from exc
+        except click.UsageError as exc:
+            if not exc.format_message():  # a group without arguments: its help was shown
+                raise
+            raise fail(usage_said(exc), 2) from exc
         except OperationalError as exc:
             raise fail(f"database: cannot use the journal ({exc.orig or exc})", 1) from exc
         finally:
