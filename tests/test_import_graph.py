@@ -133,3 +133,24 @@ def test_deferred_and_from_imports_are_edges() -> None:
     # ``from package import module`` is an edge to the module, not the package
     pages = imports_of(PACKAGE / "web" / "pages" / "__init__.py", modules)
     assert "microdose.web.pages.journal" in pages
+
+
+#: inside web/: pages may use the API's modules, never the other way; the machinery and
+#: the schemas use neither
+WEB_RULES = {
+    "microdose.web.api": ("microdose.web.pages",),
+    "microdose.web.platform": ("microdose.web.api", "microdose.web.pages"),
+    "microdose.web.schemas": ("microdose.web.api", "microdose.web.pages",
+                              "microdose.web.platform"),
+}
+
+
+def test_inside_web_imports_point_one_way() -> None:
+    offenders = sorted(
+        f"{src} imports {dst}"
+        for src, targets in graph().items()
+        for dst in targets
+        for part, banned in WEB_RULES.items()
+        if src.startswith(part + ".") and dst.startswith(banned)
+    )
+    assert offenders == []

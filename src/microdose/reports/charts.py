@@ -23,7 +23,7 @@ import altair as alt
 from microdose.analysis.adherence import SideEffectRate
 from microdose.analysis.change import RELIABLE_Z, SCALES
 from microdose.analysis.daily import DailyEffects
-from microdose.domain import instruments
+from microdose.domain import instrument_cutoffs as cutoffs
 from microdose.services.insight import Insight, JournalData, ScaleHistory
 
 __all__ = [
@@ -46,8 +46,8 @@ OFF_COLOUR = "#718096"
 BAND_COLOURS = ("#e6f4ea", "#fdf6d8", "#fde8cf", "#fbd5c5", "#f5c0c0")
 #: WHO-5 percent bands (Topp et al. 2015): likely depression <= 28, poor <= 48, else adequate
 WHO5_BANDS: tuple[tuple[float, float, str], ...] = (
-    (0, instruments.LIKELY_DEPRESSION_PERCENT + 2, "likely depression"),
-    (instruments.LIKELY_DEPRESSION_PERCENT + 2, 50, "poor well-being"),
+    (0, cutoffs.LIKELY_DEPRESSION_PERCENT + 2, "likely depression"),
+    (cutoffs.LIKELY_DEPRESSION_PERCENT + 2, 50, "poor well-being"),
     (50, 100, "adequate well-being"),
 )
 _CONFIG: Spec = {
@@ -108,7 +108,7 @@ def mood_timeline(data: JournalData, rating: str = "mood") -> Spec:
 def _bands(key: str) -> list[tuple[float, float, str]]:
     if key == "who5":
         return list(WHO5_BANDS)
-    table = {"phq9": instruments.PHQ9_BANDS, "gad7": instruments.GAD7_BANDS}[key]
+    table = {"phq9": cutoffs.PHQ9_BANDS, "gad7": cutoffs.GAD7_BANDS}[key]
     top = 27 if key == "phq9" else 21
     edges = [low for low, _ in table] + [top + 1]
     return [(edges[i] - 0.5, edges[i + 1] - 0.5, name) for i, (_, name) in enumerate(table)]
@@ -229,8 +229,8 @@ def effects_chart(daily: Mapping[str, DailyEffects]) -> Spec | None:
     return _finish(chart)
 
 
-def side_effects_chart(rates: Sequence[SideEffectRate]) -> Spec | None:
-    """Share of check-in days with each side effect, dose days vs other days (None if none)."""
+def _side_effect_rows(rates: Sequence[SideEffectRate]) -> list[dict[str, Any]]:
+    """One row per side effect and kind of day with a share, in percent with its interval."""
     rows = []
     for rate in rates:
         for label, share in (("dose days", rate.dose_days), ("other days", rate.off_days)):
@@ -246,6 +246,12 @@ def side_effects_chart(rates: Sequence[SideEffectRate]) -> Spec | None:
                     "count": f"{share.count}/{share.n}",
                 }
             )
+    return rows
+
+
+def side_effects_chart(rates: Sequence[SideEffectRate]) -> Spec | None:
+    """Share of check-in days with each side effect, dose days vs other days (None if none)."""
+    rows = _side_effect_rows(rates)
     if not rows:
         return None
     colour = alt.Color(

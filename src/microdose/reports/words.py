@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["FLAG_WORDS", "better_text", "flag_text", "plural", "range_text"]
+__all__ = ["CHART_CAPTIONS", "FLAG_WORDS", "better_text", "flag_text", "plural", "range_text"]
 
+#: what each chart shows and how to read it, beside the chart on every page
+CHART_CAPTIONS = {
+    "mood": "Mood each day, dose days marked. Single days are noisy: read the dose-day "
+    "effect and its interval in the table below.",
+    "scores": "Questionnaire totals over their severity bands; the error bar is the change "
+    "that measurement noise alone can produce.",
+    "effects": "Dose-day and day-after effects on each rating, with 95% intervals. An "
+    "interval that crosses zero is compatible with no effect.",
+    "side_effects": "Share of dose days and of other days with each side effect.",
+}
 #: the instruments' rule-based flags (``domain.instruments``), in words
 FLAG_WORDS: dict[str, str] = {
     "suicidal_ideation": "thoughts of being better off dead or of self-harm (PHQ-9 item 9)",

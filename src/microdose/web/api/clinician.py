@@ -203,7 +203,7 @@ def get_report(
 def chart_list(found: clinician_views.PersonInsight) -> list[ChartPublic]:
     """The person's charts with their titles and captions (as on the insights page)."""
     from microdose.reports.charts import chart_specs
-    from microdose.web.pages.insight import CHART_CAPTIONS
+    from microdose.reports.words import CHART_CAPTIONS
 
     if found.insight is None:
         return []

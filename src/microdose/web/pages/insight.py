@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from microdose.domain import protocols
 from microdose.domain.errors import MicrodoseError, NotFound
 from microdose.reports import text as report_text
+from microdose.reports.words import CHART_CAPTIONS
 from microdose.services import trials
 from microdose.services.people import local_today
 from microdose.store.models import Person
@@ -33,15 +34,6 @@ from microdose.web.platform.views import attachment, form_error, render
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
 
 #: what each chart shows, for the caption and the screen-reader label
-CHART_CAPTIONS = {
-    "mood": "Mood each day, dose days marked. Single days are noisy: read the dose-day "
-    "effect and its interval in the table below.",
-    "scores": "Questionnaire totals over their severity bands; the error bar is the change "
-    "that measurement noise alone can produce.",
-    "effects": "Dose-day and day-after effects on each rating, with 95% intervals. An "
-    "interval that crosses zero is compatible with no effect.",
-    "side_effects": "Share of dose days and of other days with each side effect.",
-}
 
 
 class TrialForm(FormBase):
