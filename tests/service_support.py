@@ -8,8 +8,8 @@ from argon2 import PasswordHasher, profiles
 from sqlalchemy.orm import Session
 
 from microdose.domain import studies as rules
-from microdose.services.access import Actor
 from microdose.services.accounts import create_account
+from microdose.services.actor import Actor
 from microdose.services.studies import create_study
 from microdose.store.service_models import StudyRow
 

@@ -14,7 +14,7 @@ from tests.service_support import CHEAP, NOW, PASSWORD, account
 from microdose.domain.errors import Conflict, InvalidInput
 from microdose.domain.roles import AccessDenied, Role
 from microdose.services import accounts
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.services.audit import entries
 from microdose.store.models import Person
 from microdose.store.service_models import AccountPasswordRow, LoginAttemptRow

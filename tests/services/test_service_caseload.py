@@ -16,7 +16,7 @@ from microdose.domain.checkins import make_checkin
 from microdose.domain.errors import Conflict, InvalidInput, NotFound
 from microdose.domain.roles import AccessDenied
 from microdose.services import caseload as care
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.services.adverse import record_adverse
 from microdose.services.audit import entries
 from microdose.services.checkins import submit_checkin

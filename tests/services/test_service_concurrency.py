@@ -14,8 +14,8 @@ from tests.service_support import CHEAP, NOW, PASSWORD, account, study
 from microdose.domain.checkins import make_checkin
 from microdose.domain.errors import NotFound
 from microdose.services import studies
-from microdose.services.access import Actor
 from microdose.services.accounts import create_account
+from microdose.services.actor import Actor
 from microdose.services.checkins import submit_checkin
 from microdose.store.engine import make_engine, make_sessionmaker, transaction
 from microdose.store.migrate import ensure_schema

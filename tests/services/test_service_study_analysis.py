@@ -77,8 +77,8 @@ def test_study_analysis_matches_statsmodels_on_the_same_data(session: Session) -
     researcher = account(session, "other@example.org", "researcher")
     with pytest.raises(NotFound):
         analyze(session=session, actor=researcher, study_id=study_id)  # type: ignore[arg-type]
-    from microdose.services.access import Actor
     from microdose.services.accounts import find_account
+    from microdose.services.actor import Actor
 
     owner = Actor.of(find_account(session=session, email="res@example.org"))
     result = analyze(session=session, actor=owner, study_id=study_id)  # type: ignore[arg-type]

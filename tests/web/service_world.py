@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from tests.service_support import account, study
 
 from microdose.services import caseload, login_sessions, studies
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.settings import Settings
 from microdose.store.service_models import AccountRow
 from microdose.web.app import create_app

@@ -22,7 +22,7 @@ from tests.service_support import account, study
 from microdose.domain import adverse
 from microdose.domain.checkins import make_checkin
 from microdose.services import studies
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.services.adverse import record_adverse
 from microdose.services.checkins import submit_checkin
 from microdose.services.doses import DoseCreate, record_dose

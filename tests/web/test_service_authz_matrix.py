@@ -26,7 +26,7 @@ from tests.web.conftest import BASE_URL, CHECKIN
 from tests.web.service_world import World, build_world, open_sessions, service_app
 
 from microdose.services import caseload, studies
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.web.app import create_app  # noqa: F401  (the app under test, via service_app)
 
 ROLE_ACCOUNTS = {"participant": "p1", "clinician": "c1", "researcher": "r1", "admin": "admin"}

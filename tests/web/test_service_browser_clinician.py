@@ -22,7 +22,7 @@ from tests.web.conftest import ServerFactory
 
 from microdose.domain.checkins import make_checkin
 from microdose.services import caseload
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.services.checkins import submit_checkin
 from microdose.services.doses import DoseCreate, record_dose
 from microdose.services.safety import record_screen, submit_response

@@ -22,7 +22,7 @@ from tests.web.browser_support import BROWSER_MARKS, Journey
 from tests.web.conftest import ServerFactory
 
 from microdose.services import caseload, studies
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.store.engine import make_engine
 from microdose.store.migrate import ensure_schema
 

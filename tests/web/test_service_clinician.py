@@ -22,7 +22,7 @@ from tests.web.conftest import csrf_token
 from tests.web.service_world import World, email
 
 from microdose.services import audit, caseload
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 #: PHQ-9 answers: a first total of 8, then 17 with item 9 answered "several days"

@@ -10,7 +10,7 @@ from tests.web.conftest import BASE_URL, CHECKIN, csrf_token
 from tests.web.service_world import World, email, service_app
 
 from microdose.services import accounts
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.settings import Settings
 from microdose.web.app import create_app
 

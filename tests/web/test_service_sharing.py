@@ -25,7 +25,7 @@ from tests.web.service_world import World, email
 from microdose.domain.errors import Conflict, NotFound
 from microdose.domain.roles import AccessDenied, Resource
 from microdose.services import caseload, studies
-from microdose.services.access import Actor
+from microdose.services.actor import Actor
 from microdose.store.models import CheckinRow, Person
 from microdose.store.service_models import AccountIdempotencyRow, AccountRow, AuditRow
 from microdose.web.platform.audit_refusals import refusal_of

@@ -178,16 +178,19 @@ def adherence(
     >>> result.taken_as_planned, result.missed, result.unplanned_doses, result.checkins.n
     (1, 1, 1, 7)
     """
+    period = _Period(start, end)
+    plan_days = period.days_in(planned)
+    doses = Counter(day for day in taken if period.contains(day))
+    checkins = proportion(len(period.days_in(checkin_days)), period.n_days)
+    return _compare_with_plan(plan_days, doses, checkins)
 
-    def inside(day: date) -> bool:
-        return start <= day <= end
 
-    plan_days = {day for day in planned if inside(day)}
-    doses = Counter(day for day in taken if inside(day))
+def _compare_with_plan(
+    plan_days: set[date], doses: Counter[date], checkins: Proportion
+) -> Adherence:
+    """Planned, taken, missed and unplanned doses, with the check-in completeness."""
     on_plan = sum(1 for day in plan_days if doses[day] > 0)
     unplanned = sum(count - (1 if day in plan_days else 0) for day, count in doses.items())
-    days = (end - start).days + 1 if end >= start else 0
-    checked = len({day for day in checkin_days if inside(day)})
     return Adherence(
         planned_doses=len(plan_days),
         taken_as_planned=on_plan,
@@ -195,12 +198,36 @@ def adherence(
         unplanned_doses=unplanned,
         doses=sum(doses.values()),
         adherence=proportion(on_plan, len(plan_days)),
-        checkins=proportion(checked, days),
-        method=(
-            "a planned day counts as taken when a dose was recorded that local day; "
-            f"{WILSON} for proportions"
-        ),
+        checkins=checkins,
+        method=_ADHERENCE_METHOD,
     )
+
+
+_ADHERENCE_METHOD = (
+    f"a planned day counts as taken when a dose was recorded that local day; {WILSON} for "
+    "proportions"
+)
+
+
+@dataclass(frozen=True)
+class _Period:
+    """The days from ``start`` to ``end``, both included (none when ``end < start``)."""
+
+    start: date
+    end: date
+
+    def contains(self, day: date) -> bool:
+        """Whether ``day`` falls in the period."""
+        return self.start <= day <= self.end
+
+    def days_in(self, days: Iterable[date]) -> set[date]:
+        """The distinct ``days`` that fall in the period."""
+        return {day for day in days if self.contains(day)}
+
+    @property
+    def n_days(self) -> int:
+        """How many days the period has."""
+        return (self.end - self.start).days + 1 if self.end >= self.start else 0
 
 
 @dataclass(frozen=True)

@@ -103,26 +103,32 @@ def bang_index_from_guesses(
     result = {}
     for arm in ARMS:
         mask = active if arm == "active" else ~active
-        said = guess[mask]
-        right = 1.0 if arm == "active" else 0.0
-        correct = int(np.sum(said == right))
-        incorrect = int(np.sum(said == 1.0 - right))
-        unsure = int(np.sum(np.isnan(said)))
-        base = bang_index(correct, incorrect, unsure, arm=arm)
-        if clusters is None or base.n == 0:
-            result[arm] = base
-            continue
-        scores = np.where(np.isnan(said), 0.0, np.where(said == right, 1.0, -1.0))
-        se = _cluster_se(scores, np.asarray(clusters, dtype=object)[mask])
-        result[arm] = BangIndex(
-            arm,
-            base.estimate,
-            se,
-            _interval(base.estimate, se),
-            base.n,
-            correct,
-            incorrect,
-            unsure,
-            base.method + ", cluster-robust SE",
-        )
+        result[arm] = _arm_index(arm, guess, mask, clusters)
     return result
+
+
+def _arm_index(
+    arm: str, guess: NDArray[np.float64], mask: NDArray[np.bool_], clusters: ArrayLike | None
+) -> BangIndex:
+    """Bang's index of the guesses in ``mask`` (one arm); cluster-robust SE with ``clusters``."""
+    said = guess[mask]
+    right = 1.0 if arm == "active" else 0.0
+    correct = int(np.sum(said == right))
+    incorrect = int(np.sum(said == 1.0 - right))
+    unsure = int(np.sum(np.isnan(said)))
+    base = bang_index(correct, incorrect, unsure, arm=arm)
+    if clusters is None or base.n == 0:
+        return base
+    scores = np.where(np.isnan(said), 0.0, np.where(said == right, 1.0, -1.0))
+    se = _cluster_se(scores, np.asarray(clusters, dtype=object)[mask])
+    return BangIndex(
+        arm,
+        base.estimate,
+        se,
+        _interval(base.estimate, se),
+        base.n,
+        correct,
+        incorrect,
+        unsure,
+        base.method + ", cluster-robust SE",
+    )

@@ -4,7 +4,7 @@ Pure: plain numbers in, a frozen :class:`Change` out. The rules and their source
 
 - Reliable change index (Jacobson & Truax 1991, JCCP 59:12): ``RC = (x2 - x1) / S_diff``
   with ``S_diff = SD * sqrt(2) * sqrt(1 - r)``; ``|RC| > 1.96`` is a reliable change. The
-  norms (SD, r) are :data:`microdose.domain.instruments.NORMS`.
+  norms (SD, r) are :data:`microdose.domain.instrument_cutoffs.NORMS`.
 - Clinically significant change: reliable **and** crossing the cut-off ``c``. No
   functional / dysfunctional population means are in our clinical reference, so the
   default cut-off is the NHS Talking Therapies caseness threshold (PHQ-9 > 9, GAD-7 > 7);
@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
-from microdose.domain import instruments as inst
+from microdose.domain import instrument_cutoffs as inst
 from microdose.domain.errors import InvalidInput
 
 __all__ = [
@@ -314,7 +314,7 @@ def _method(scale: Scale) -> str:
 
 
 def change_from_baseline(key: str, baseline: float, follow_up: float) -> Change:
-    """Compare a follow-up score with a baseline score on one scale.
+    """Compare a follow-up score with a baseline score on one scale, as a :class:`Change`.
 
     Parameters
     ----------
@@ -322,10 +322,6 @@ def change_from_baseline(key: str, baseline: float, follow_up: float) -> Change:
         A key of :data:`SCALES`.
     baseline, follow_up : float
         The scores (WHO-5 as percent).
-
-    Returns
-    -------
-    Change
 
     Raises
     ------
@@ -342,31 +338,57 @@ def change_from_baseline(key: str, baseline: float, follow_up: float) -> Change:
     >>> change_from_baseline("gad7", 9, 5).direction
     'no reliable change'
     """
-    scale = SCALES.get(key)
-    if scale is None:
-        raise InvalidInput("instrument", f"no change rules for {key!r}", ", ".join(SCALES))
+    scale = _scale(key)
     change = float(follow_up) - float(baseline)
-    rci = band = None
-    ci95 = None
-    if scale.norm is not None:
-        rci = reliable_change_index(baseline, follow_up, scale.norm)
-        band = RELIABLE_Z * s_diff(scale.norm)
-        ci95 = (change - band, change + band)
-    elif scale.mcid is not None:
-        band = float(scale.mcid)
-    direction = _direction(scale, change, rci)
-    was_well, is_well = _is_well(scale, baseline), _is_well(scale, follow_up)
-    significant = None
-    if was_well is not None and rci is not None:
-        significant = direction == "improved" and not was_well and bool(is_well)
+    noise = _measurement_noise(scale, baseline, follow_up, change)
+    direction = _direction(scale, change, noise.rci)
+    significant = _clinically_significant(scale, baseline, follow_up, direction, noise.rci)
     mcid_reached = None if scale.mcid is None else _improvement(scale, change) >= scale.mcid
     response, remission = _phq9_response(key, baseline, follow_up)
     result = Change(
-        key, float(baseline), float(follow_up), change, ci95, band, rci, direction,
-        significant, scale.cutoff, scale.mcid, mcid_reached, response, remission, "",
-        _method(scale),
+        key, float(baseline), float(follow_up), change, noise.ci95, noise.band, noise.rci,
+        direction, significant, scale.cutoff, scale.mcid, mcid_reached, response, remission,
+        "", _method(scale),
     )  # fmt: skip
     return replace(result, label=_label(result, scale))
+
+
+def _scale(key: str) -> Scale:
+    """The change rules of scale ``key``, or InvalidInput naming the field ``instrument``."""
+    scale = SCALES.get(key)
+    if scale is None:
+        raise InvalidInput("instrument", f"no change rules for {key!r}", ", ".join(SCALES))
+    return scale
+
+
+@dataclass(frozen=True)
+class _Noise:
+    """What measurement error allows: RC index, band half-width and interval (or None)."""
+
+    rci: float | None
+    band: float | None
+    ci95: tuple[float, float] | None
+
+
+def _measurement_noise(scale: Scale, baseline: float, follow_up: float, change: float) -> _Noise:
+    """Reliable change from the scale's norm; without one, the MCID as the band."""
+    if scale.norm is not None:
+        band = RELIABLE_Z * s_diff(scale.norm)
+        rci = reliable_change_index(baseline, follow_up, scale.norm)
+        return _Noise(rci, band, (change - band, change + band))
+    if scale.mcid is not None:
+        return _Noise(None, float(scale.mcid), None)
+    return _Noise(None, None, None)
+
+
+def _clinically_significant(
+    scale: Scale, baseline: float, follow_up: float, direction: str, rci: float | None
+) -> bool | None:
+    """Reliably improved from unwell to well; None without a cut-off or a norm."""
+    was_well, is_well = _is_well(scale, baseline), _is_well(scale, follow_up)
+    if was_well is None or rci is None:
+        return None
+    return direction == "improved" and not was_well and bool(is_well)
 
 
 def _label(c: Change, scale: Scale) -> str:

@@ -230,6 +230,24 @@ def mixed_model(
     """
     import statsmodels.formula.api as smf
 
+    data = _long_data(frame, outcome=outcome, time=time, participant=participant, arm=arm)
+    formula = _formula(data, arm, reference)
+    model = smf.mixedlm(formula, data, groups=data["participant"],
+                        re_formula="~weeks" if random_slope else None)
+    fit = _fit_quietly(model)
+    return MixedModelResult(
+        outcome=outcome, formula=formula, terms=_fixed_effects(model, fit), n=int(fit.nobs),
+        participants=int(data["participant"].nunique()),
+        participant_variance=float(fit.cov_re.iloc[0, 0]),
+        residual_variance=float(fit.scale), converged=bool(fit.converged),
+        method=_mixed_method(random_slope),
+    )
+
+
+def _long_data(
+    frame: pd.DataFrame, *, outcome: str, time: str, participant: str, arm: str | None
+) -> pd.DataFrame:
+    """Complete rows renamed to ``value``, ``participant`` (and ``arm``), with ``weeks``."""
     columns = [outcome, time, participant] + ([arm] if arm else [])
     data = _require(frame, columns).rename(
         columns={outcome: "value", participant: "participant", **({arm: "arm"} if arm else {})}
@@ -238,22 +256,23 @@ def mixed_model(
     if data["participant"].nunique() < MIN_PARTICIPANTS:
         raise InvalidInput("participants", "too few for a mixed model",
                            f"at least {MIN_PARTICIPANTS}")
-    formula = _formula(data, arm, reference)
-    model = smf.mixedlm(formula, data, groups=data["participant"],
-                        re_formula="~weeks" if random_slope else None)
-    fit = _fit_quietly(model)
+    return data
+
+
+def _fixed_effects(model: Any, fit: Any) -> tuple[Term, ...]:
+    """Each fixed effect with its Wald 95% interval, under a readable name."""
     names = list(model.exog_names)
-    terms = tuple(
+    return tuple(
         _wald(_clean_term(name), float(fit.fe_params[name]), float(fit.bse_fe[name]))
         for name in names
     )
-    return MixedModelResult(
-        outcome=outcome, formula=formula, terms=terms, n=int(fit.nobs),
-        participants=int(data["participant"].nunique()),
-        participant_variance=float(fit.cov_re.iloc[0, 0]),
-        residual_variance=float(fit.scale), converged=bool(fit.converged),
-        method="linear mixed model (statsmodels MixedLM, REML), random intercept"
-        + (" and slope" if random_slope else "") + " per participant; Wald 95% CI",
+
+
+def _mixed_method(random_slope: bool) -> str:
+    """How the mixed model was fitted, for the result."""
+    return (
+        "linear mixed model (statsmodels MixedLM, REML), random intercept"
+        + (" and slope" if random_slope else "") + " per participant; Wald 95% CI"
     )
 
 
@@ -310,24 +329,34 @@ def ancova(
     """
     data = _require(frame, [post, baseline, group])
     labels = data[group].astype(str)
-    levels = sorted(labels.unique())
-    if reference not in levels or len(levels) < 2:
-        raise InvalidInput("reference", f"{reference!r} is not one of two or more groups",
-                           ", ".join(levels))
-    others = [level for level in levels if level != reference]
-    n = len(data)
-    columns = [np.ones(n)] + [(labels == lv).to_numpy(float) for lv in others]
-    X = np.column_stack([*columns, data[baseline].to_numpy(float)])
-    names = ["intercept", *others, "baseline"]
+    levels, others = _groups(labels, reference)
+    X, names = _ancova_design(labels, others, data[baseline].to_numpy(float))
     fit = ols(data[post].to_numpy(float), X, names)
-    effects = tuple(_term(fit.coefficients[lv]) for lv in others)
     return AncovaResult(
-        outcome=outcome or post, reference=reference, effects=effects,
-        baseline_slope=_term(fit.coefficients["baseline"]), n=n,
+        outcome=outcome or post, reference=reference,
+        effects=tuple(_term(fit.coefficients[lv]) for lv in others),
+        baseline_slope=_term(fit.coefficients["baseline"]), n=len(data),
         n_by_group={lv: int((labels == lv).sum()) for lv in levels},
         method="ANCOVA: OLS post ~ group + baseline, t-based 95% CI (Rootman et al. 2022)",
         caveat=caveat,
     )
+
+
+def _groups(labels: pd.Series[str], reference: str) -> tuple[list[str], list[str]]:
+    """All group names (sorted) and those compared with ``reference``."""
+    levels = sorted(labels.unique())
+    if reference not in levels or len(levels) < 2:
+        raise InvalidInput("reference", f"{reference!r} is not one of two or more groups",
+                           ", ".join(levels))
+    return levels, [level for level in levels if level != reference]
+
+
+def _ancova_design(
+    labels: pd.Series[str], others: list[str], baseline: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], list[str]]:
+    """Intercept, one indicator per compared group, then the baseline score."""
+    columns = [np.ones(len(labels))] + [(labels == lv).to_numpy(float) for lv in others]
+    return np.column_stack([*columns, baseline]), ["intercept", *others, "baseline"]
 
 
 def _term(coefficient: Any) -> Term:

@@ -476,19 +476,31 @@ def daily_effects(
     >>> dose = np.arange(84) % 3 == 0
     >>> mood = 5 + 1.0 * dose + rng.normal(0, 1, 84)
     >>> result = daily_effects(mood, dose, rating="mood")
-    >>> result.status, result.dose_day_effect.n_days
-    ('ok', 28)
     >>> low, high = result.dose_day_effect.ci95
-    >>> bool(low < 1.0 < high)
-    True
+    >>> result.status, result.dose_day_effect.n_days, bool(low < 1.0 < high)
+    ('ok', 28, True)
     >>> daily_effects(mood[:10], dose[:10]).status
     'not enough data'
     """
+    fit = _fit_one(values, dose_days, day_index)
+    return _daily_result(rating, fit)
+
+
+def _fit_one(
+    values: Sequence[float | None] | ArrayLike,
+    dose_days: Sequence[bool] | ArrayLike,
+    day_index: ArrayLike | None,
+) -> BatchFit:
+    """Fit one series as a batch of one, None ratings read as missing."""
     y = np.array([np.nan if v is None else v for v in np.asarray(values, dtype=object)], float)
     d = np.asarray(dose_days, dtype=bool)
     if y.shape != d.shape:
         raise ValueError(f"{len(y)} values but {len(d)} dose flags")
-    fit = fit_daily_many(y[None, :], d[None, :], day_index)
+    return fit_daily_many(y[None, :], d[None, :], day_index)
+
+
+def _daily_result(rating: str, fit: BatchFit) -> DailyEffects:
+    """The one series' effects, counts and note."""
     effects = _effects(fit)
     dose_day, day_after, two_days_after, trend = effects
     return DailyEffects(

@@ -12,6 +12,7 @@ s² = (k − 1)·Σw/((Σw)² − Σw²) (Higgins & Thompson 2002, Stat Med 21:1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -83,22 +84,11 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
     >>> round(result.estimate, 3), round(result.tau2, 3)
     (0.5, 0.0)
     """
-    if method not in METHODS:
-        raise InvalidInput("method", f"{method!r} is not a τ² estimator", ", ".join(METHODS))
-    y, v = np.asarray(effects, float), np.asarray(variances, float)
-    if y.shape != v.shape or y.ndim != 1 or y.size < 2:
-        raise InvalidInput("effects", "need at least 2 effects with one variance each")
-    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(v > 0)):
-        raise InvalidInput("variances", "every effect needs a finite, positive variance")
+    y, v = _checked(effects, variances, method)
     tau2 = _dersimonian_laird(y, v) if method == "DL" else _reml(y, v)
-    w = 1 / (v + tau2)
-    estimate = float(np.sum(w * y) / np.sum(w))
-    se = float(np.sqrt(1 / np.sum(w)))
-    w0 = 1 / v
-    fixed = np.sum(w0 * y) / np.sum(w0)
-    q = float(np.sum(w0 * (y - fixed) ** 2))
+    estimate, se = _pooled(y, v, tau2)
+    q, typical = _heterogeneity(y, v)
     k = int(y.size)
-    typical = (k - 1) * np.sum(w0) / (np.sum(w0) ** 2 - np.sum(w0**2))
     z = float(stats.norm.ppf(0.975))
     return MetaResult(
         estimate=estimate,
@@ -113,3 +103,35 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
         k=k,
         method=f"random-effects meta-analysis, τ² by {method}",
     )
+
+
+def _checked(
+    effects: ArrayLike, variances: ArrayLike, method: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """The effects and variances as float arrays, or InvalidInput naming the bad argument."""
+    if method not in METHODS:
+        raise InvalidInput("method", f"{method!r} is not a τ² estimator", ", ".join(METHODS))
+    y, v = np.asarray(effects, float), np.asarray(variances, float)
+    if y.shape != v.shape or y.ndim != 1 or y.size < 2:
+        raise InvalidInput("effects", "need at least 2 effects with one variance each")
+    if not (np.all(np.isfinite(y)) and np.all(np.isfinite(v)) and np.all(v > 0)):
+        raise InvalidInput("variances", "every effect needs a finite, positive variance")
+    return y, v
+
+
+def _pooled(y: np.ndarray, v: np.ndarray, tau2: float) -> tuple[float, float]:
+    """Inverse-variance weighted mean with weights ``1 / (v + τ²)``, and its SE."""
+    w = 1 / (v + tau2)
+    estimate = float(np.sum(w * y) / np.sum(w))
+    se = float(np.sqrt(1 / np.sum(w)))
+    return estimate, se
+
+
+def _heterogeneity(y: np.ndarray, v: np.ndarray) -> tuple[float, np.floating[Any]]:
+    """Cochran's Q about the fixed-effect mean, and the typical within-person variance."""
+    w0 = 1 / v
+    fixed = np.sum(w0 * y) / np.sum(w0)
+    q = float(np.sum(w0 * (y - fixed) ** 2))
+    k = int(y.size)
+    typical: np.floating[Any] = (k - 1) * np.sum(w0) / (np.sum(w0) ** 2 - np.sum(w0**2))
+    return q, typical

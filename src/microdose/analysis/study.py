@@ -157,29 +157,50 @@ def random_intercept(y: Array, X: Array, groups: ArrayLike, names: Sequence[str]
     """
     y, X = np.asarray(y, float), np.asarray(X, float)
     _check_design(X, names)
+    codes = _group_codes(groups)
+    g = _group_sums(codes, X, y)
+    gamma = _best_gamma(y, X, codes, g)
+    _objective, beta, inverse, sigma2 = _reml_parts(gamma, y, X, codes, g)
+    se = np.sqrt(np.diag(sigma2 * inverse))
+    coefficients = _wald_coefficients(names, beta, se)
+    return MixedResult(coefficients, len(y), len(g.sizes), gamma * sigma2, sigma2)
+
+
+def _group_codes(groups: ArrayLike) -> NDArray[np.int64]:
+    """Each row's participant as 0, 1, ... (participants in sorted order of their labels)."""
     _labels, codes = np.unique(np.asarray(groups, dtype=object).astype(str), return_inverse=True)
-    codes = codes.astype(np.int64)
+    return codes.astype(np.int64)
+
+
+def _group_sums(codes: NDArray[np.int64], X: Array, y: Array) -> _Groups:
+    """Rows, column sums of ``X`` and the sum of ``y`` per participant."""
     count = int(codes.max()) + 1
-    g = _Groups(
+    return _Groups(
         np.bincount(codes, minlength=count).astype(float),
         np.column_stack(
             [np.bincount(codes, weights=X[:, j], minlength=count) for j in range(X.shape[1])]
         ),
         np.bincount(codes, weights=y, minlength=count).astype(float),
     )
+
+
+def _best_gamma(y: Array, X: Array, codes: NDArray[np.int64], g: _Groups) -> float:
+    """The REML variance ratio ``τ²/σ²``: bounded search on ``log γ``, or the boundary 0."""
     found = optimize.minimize_scalar(
         lambda u: _reml_parts(float(np.exp(u)), y, X, codes, g)[0],
         bounds=(-30.0, 12.0),
         method="bounded",
         options={"xatol": 1e-10},
     )
-    gamma = float(np.exp(found.x))
     if _reml_parts(0.0, y, X, codes, g)[0] <= found.fun:
-        gamma = 0.0
-    _objective, beta, inverse, sigma2 = _reml_parts(gamma, y, X, codes, g)
-    se = np.sqrt(np.diag(sigma2 * inverse))
+        return 0.0
+    return float(np.exp(found.x))
+
+
+def _wald_coefficients(names: Sequence[str], beta: Array, se: Array) -> dict[str, Coefficient]:
+    """Each coefficient with its normal-theory 95% interval and two-sided p-value."""
     z = float(stats.norm.ppf(0.975))
-    coefficients = {
+    return {
         name: Coefficient(
             name,
             float(b),
@@ -189,7 +210,6 @@ def random_intercept(y: Array, X: Array, groups: ArrayLike, names: Sequence[str]
         )
         for name, b, s in zip(names, beta, se, strict=True)
     }
-    return MixedResult(coefficients, len(y), count, gamma * sigma2, sigma2)
 
 
 @dataclass(frozen=True)

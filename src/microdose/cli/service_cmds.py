@@ -21,7 +21,7 @@ from microdose.cli.output import emit, print_json, state
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from microdose.services.access import Actor
+    from microdose.services.actor import Actor
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 AsOpt = Annotated[str, typer.Option("--as", help="Email of the account acting (audited).")]
@@ -45,8 +45,8 @@ def transaction(ctx: typer.Context) -> Iterator[Session]:
 def acting(session: Session, email: str) -> Actor:
     """The actor of an enabled account."""
     from microdose.domain.roles import AccessDenied
-    from microdose.services.access import Actor
     from microdose.services.accounts import find_account
+    from microdose.services.actor import Actor
 
     account = find_account(session=session, email=email)
     if account.disabled:
@@ -74,8 +74,8 @@ def user_add(
     as_json: JsonOpt = False,
 ) -> None:
     """Create an account (the password is asked for, or read from stdin)."""
-    from microdose.services.access import Actor
     from microdose.services.accounts import account_dict, add_account, check_password
+    from microdose.services.actor import Actor
 
     password = _password(password_stdin)
     check_password(password, email=email)
@@ -94,8 +94,8 @@ def user_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List accounts."""
-    from microdose.services.access import Actor
     from microdose.services.accounts import account_dict, list_accounts
+    from microdose.services.actor import Actor
 
     with transaction(ctx) as session:
         rows = [account_dict(a) for a in
@@ -117,8 +117,8 @@ def user_disable(
     as_json: JsonOpt = False,
 ) -> None:
     """Disable an account (it can no longer log in), or enable it again."""
-    from microdose.services.access import Actor
     from microdose.services.accounts import account_dict, set_disabled
+    from microdose.services.actor import Actor
 
     with transaction(ctx) as session:
         data = account_dict(set_disabled(session=session, actor=Actor.operator(), email=email,

@@ -353,22 +353,21 @@ def estimate(
     Examples
     --------
     >>> dose = estimate("dried-cubensis", 0.2)
-    >>> dose.to_dict()["psilocybin_mg"]
-    {'low': 1.04, 'typical': 2.0, 'high': 2.72}
-    >>> dose.classification
-    'microdose'
+    >>> dose.to_dict()["psilocybin_mg"], dose.classification
+    ({'low': 1.04, 'typical': 2.0, 'high': 2.72}, 'microdose')
     >>> estimate("psilocybin", mg=25).classification
     'full dose'
     """
     kind = material if isinstance(material, Material) else parse_material(material)
     weight, weight_mg = _weighed_amount(kind, grams, mg)
+    return _estimate_of(kind, weight, weight_mg)
+
+
+def _estimate_of(kind: Material, weight: float, weight_mg: float) -> DoseEstimate:
+    """The range for ``weight_mg`` mg of ``kind``, classified on its typical figure."""
     potency = POTENCY[kind]
     low, typical, high = (weight_mg * f for f in (potency.low, potency.typical, potency.high))
     classification = _classify(typical)
-    notes = [SYNTHETIC_NOTE if kind is Material.PSILOCYBIN else VARIABILITY_NOTE]
-    if not potency.confirmed:
-        notes.append(f"Unconfirmed figure used for {kind.value}: {potency.source}.")
-    notes.extend(_range_notes(low, typical, high, classification))
     return DoseEstimate(
         material=kind,
         grams=weight,
@@ -376,5 +375,16 @@ def estimate(
         psilocybin_mg_typical=typical,
         psilocybin_mg_high=high,
         classification=classification,
-        notes=tuple(notes),
+        notes=_estimate_notes(kind, potency, (low, typical, high), classification),
     )
+
+
+def _estimate_notes(
+    kind: Material, potency: Potency, mg_range: tuple[float, float, float], classification: str
+) -> tuple[str, ...]:
+    """Variability (or synthetic) note, unconfirmed-figure note, then the range notes."""
+    notes = [SYNTHETIC_NOTE if kind is Material.PSILOCYBIN else VARIABILITY_NOTE]
+    if not potency.confirmed:
+        notes.append(f"Unconfirmed figure used for {kind.value}: {potency.source}.")
+    notes.extend(_range_notes(*mg_range, classification))
+    return tuple(notes)

@@ -1,8 +1,8 @@
 """The validated questionnaires (PHQ-9, GAD-7, WHO-5, DASS-21) and their scoring rules.
 
-Pure: no I/O. Every cut-off is a named module-level table or constant carrying its source;
-the facts come from the "Instruments" section of the project's CLINICAL.md. Item texts live
-in :mod:`microdose.domain.instrument_items`.
+Pure: no I/O. The cut-offs (severity bands, flag thresholds, change-analysis parameters and
+norms) live in :mod:`microdose.domain.instrument_cutoffs` and the item texts in
+:mod:`microdose.domain.instrument_items`; this module re-exports their public names.
 """
 
 from __future__ import annotations
@@ -15,6 +15,33 @@ from types import MappingProxyType
 from typing import Any
 
 from microdose.domain.errors import InvalidInput
+from microdose.domain.instrument_cutoffs import (
+    CRISIS_FLAGS,
+    DASS21_BANDS,
+    DASS21_MEANINGLESS_ITEM,
+    DASS21_MEANINGLESS_MIN,
+    DASS21_SUBSCALE_ITEMS,
+    GAD7_BANDS,
+    GAD7_CASENESS,
+    GAD7_MCID,
+    GAD7_RELIABLE_CHANGE,
+    GAD7_RELIABLE_IMPROVEMENT,
+    LIKELY_DEPRESSION_PERCENT,
+    NORMS,
+    PHQ9_BANDS,
+    PHQ9_CASENESS,
+    PHQ9_MCID,
+    PHQ9_RELIABLE_IMPROVEMENT,
+    PHQ9_SUICIDE_ITEM,
+    PHQ9_SUICIDE_MIN,
+    POOR_WELLBEING_RAW,
+    REMISSION_BELOW,
+    RESPONSE_FRACTION,
+    WHO5_MEANINGFUL_CHANGE_PERCENT,
+    WHO5_PERCENT_PER_POINT,
+    Bands,
+    Norm,
+)
 from microdose.domain.instrument_items import INSTRUMENTS, Instrument
 
 __all__ = [
@@ -46,154 +73,6 @@ __all__ = [
     "score",
     "validate_answers",
 ]
-
-# --------------------------------------------------------------------------------------------
-# Cut-offs. A band table is a tuple of (lowest score of the band, band name), in rising order.
-# --------------------------------------------------------------------------------------------
-
-Bands = tuple[tuple[int, str], ...]
-
-#: PHQ-9 severity: 0-4, 5-9, 10-14, 15-19, 20-27 (Kroenke, Spitzer & Williams 2001,
-#: J Gen Intern Med 16:606).
-PHQ9_BANDS: Bands = (
-    (0, "minimal"),
-    (5, "mild"),
-    (10, "moderate"),
-    (15, "moderately severe"),
-    (20, "severe"),
-)
-
-#: GAD-7 severity: 0-4, 5-9, 10-14, 15-21 (Spitzer et al. 2006, Arch Intern Med 166:1092).
-GAD7_BANDS: Bands = (
-    (0, "minimal"),
-    (5, "mild"),
-    (10, "moderate"),
-    (15, "severe"),
-)
-
-#: DASS-21 items of each subscale, 1-based (Lovibond & Lovibond 1995). Some web copies swap
-#: the depression and anxiety lists; these are the manual's.
-DASS21_SUBSCALE_ITEMS: Mapping[str, tuple[int, ...]] = MappingProxyType(
-    {
-        "depression": (3, 5, 10, 13, 16, 17, 21),
-        "anxiety": (2, 4, 7, 9, 15, 19, 20),
-        "stress": (1, 6, 8, 11, 12, 14, 18),
-    }
-)
-
-#: DASS-21 bands on the DASS-42 scale, i.e. after doubling (Lovibond & Lovibond 1995).
-DASS21_BANDS: Mapping[str, Bands] = MappingProxyType(
-    {
-        "depression": (
-            (0, "normal"),
-            (10, "mild"),
-            (14, "moderate"),
-            (21, "severe"),
-            (28, "extremely severe"),
-        ),
-        "anxiety": (
-            (0, "normal"),
-            (8, "mild"),
-            (10, "moderate"),
-            (15, "severe"),
-            (20, "extremely severe"),
-        ),
-        "stress": (
-            (0, "normal"),
-            (15, "mild"),
-            (19, "moderate"),
-            (26, "severe"),
-            (34, "extremely severe"),
-        ),
-    }
-)
-
-#: DASS-21 item 21, "I felt that life was meaningless": answers >= this raise a flag.
-DASS21_MEANINGLESS_ITEM = 21
-DASS21_MEANINGLESS_MIN = 2
-
-#: PHQ-9 item 9 (thoughts of being better off dead or of self-harm): answers >= this raise the
-#: suicidal-ideation flag whatever the total (Simon et al. 2013, Psychiatr Serv 64:1195).
-PHQ9_SUICIDE_ITEM = 9
-PHQ9_SUICIDE_MIN = 1
-
-#: WHO-5: raw < 13 (percent <= 48) means poor well-being; screen for depression
-#: (Topp et al. 2015, Psychother Psychosom 84:167).
-POOR_WELLBEING_RAW = 13
-#: WHO-5: percent <= 28 suggests likely depression (Topp et al. 2015). UNCONFIRMED in the
-#: project's clinical reference: a parameter, not a fact.
-LIKELY_DEPRESSION_PERCENT = 28
-#: WHO-5 percent = raw x 4 (not (raw - 5) x 4, a common web error).
-WHO5_PERCENT_PER_POINT = 4
-
-# --------------------------------------------------------------------------------------------
-# Change analysis parameters (used by ``microdose.analysis``).
-# --------------------------------------------------------------------------------------------
-
-#: PHQ-9 minimal clinically important difference for an individual (Löwe et al. 2004,
-#: Med Care 42:1194).
-PHQ9_MCID = 5
-#: NHS Talking Therapies: PHQ-9 caseness is a total *above* this value (> 9).
-PHQ9_CASENESS = 9
-#: NHS Talking Therapies: PHQ-9 reliable improvement is a fall of at least this many points.
-PHQ9_RELIABLE_IMPROVEMENT = 6
-#: GAD-7 minimal clinically important difference (Toussaint et al. 2020, J Affect Disord
-#: 265:395).
-GAD7_MCID = 4
-#: NHS Talking Therapies: GAD-7 caseness is a total *above* this value (> 7).
-GAD7_CASENESS = 7
-#: NHS Talking Therapies: GAD-7 reliable improvement is a fall of at least this many points.
-GAD7_RELIABLE_IMPROVEMENT = 4
-#: GAD-7 reliable change in points from Bischoff et al. 2020 (a research alternative to the
-#: NHS Talking Therapies convention above).
-GAD7_RELIABLE_CHANGE = 6
-#: WHO-5: a change of this many percentage points is meaningful (Topp et al. 2015).
-WHO5_MEANINGFUL_CHANGE_PERCENT = 10
-#: Response: a fall of at least this fraction of the baseline total (common trial convention).
-RESPONSE_FRACTION = 0.5
-#: Remission: a total below this value (common trial convention for PHQ-9).
-REMISSION_BELOW = 5
-
-
-@dataclass(frozen=True)
-class Norm:
-    """A reference-population norm for the Jacobson & Truax (1991, JCCP 59:12) reliable change.
-
-    Attributes
-    ----------
-    sd : float
-        Standard deviation of the total score in the reference population.
-    r : float
-        Test-retest reliability of the total score.
-    source : str
-        Where the two numbers come from.
-    """
-
-    sd: float
-    r: float
-    source: str
-
-
-#: Norms for the reliable change index (1.96 x S_diff ~ 4.7 points for PHQ-9, ~ 6.4 for GAD-7).
-NORMS: Mapping[str, Norm] = MappingProxyType(
-    {
-        "phq9": Norm(
-            sd=4.25,
-            r=0.84,
-            source="CLINICAL.md norms for Jacobson & Truax 1991 (JCCP 59:12); r is the PHQ-9 "
-            "test-retest reliability of Kroenke, Spitzer & Williams 2001 (J Gen Intern Med 16:606)",
-        ),
-        "gad7": Norm(
-            sd=5.62,
-            r=0.83,
-            source="CLINICAL.md norms for Jacobson & Truax 1991 (JCCP 59:12); r is the GAD-7 "
-            "test-retest reliability of Spitzer et al. 2006 (Arch Intern Med 166:1092)",
-        ),
-    }
-)
-
-#: Flags that must open the crisis flow in every interface.
-CRISIS_FLAGS: frozenset[str] = frozenset({"suicidal_ideation", "meaningless_life"})
 
 
 def get_instrument(key: str) -> Instrument:
@@ -295,6 +174,13 @@ def validate_answers(instrument: Instrument, answers: Sequence[int | None]) -> N
         On the wrong number of answers (field ``"answers"``), or naming the first item whose
         answer is missing where not allowed, not a whole number (``bool`` is not) or out of
         range (field ``"item N"``, allowed e.g. ``"0-3"``).
+
+    Examples
+    --------
+    >>> validate_answers(get_instrument("gad7"), [4, 0, 0, 0, 0, 0, 0])
+    Traceback (most recent call last):
+    ...
+    microdose.domain.errors.InvalidInput: item 1: 4 is out of range (allowed: 0-3)
     """
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
         raise InvalidInput("answers", f"expected a list of answers; {_count_text(instrument)}")
@@ -480,9 +366,9 @@ def score(key_or_instrument: str | Instrument, answers: Sequence[int | None]) ->
     -------
     Score
         Total and severity band, or WHO-5 raw and percent, or the DASS-21 subscales, with
-        the rule-based flags (``"suicidal_ideation"`` when PHQ-9 item 9 >= 1 whatever the
-        total; ``"meaningless_life"`` when DASS-21 item 21 >= 2; WHO-5 ``"poor_wellbeing"``
-        and ``"likely_depression"``).
+        the rule-based flags (PHQ-9 ``"suicidal_ideation"``, DASS-21 ``"meaningless_life"``,
+        WHO-5 ``"poor_wellbeing"`` and ``"likely_depression"``; thresholds in
+        :mod:`microdose.domain.instrument_cutoffs`).
 
     Raises
     ------
@@ -499,17 +385,16 @@ def score(key_or_instrument: str | Instrument, answers: Sequence[int | None]) ->
     >>> who = score("who5", [3, 3, 2, 2, 1])
     >>> who.total, who.percent, who.severity, who.flags
     (11, 44, 'poor well-being', ('poor_wellbeing',))
-    >>> dass = score("dass21", [1] * 20 + [None])
-    >>> dass.subscales["depression"]
+    >>> score("dass21", [1] * 20 + [None]).subscales["depression"]
     SubscaleScore(score=14, severity='moderate', items_missing=1)
-    >>> score("gad7", [4, 0, 0, 0, 0, 0, 0])
-    Traceback (most recent call last):
-    ...
-    microdose.domain.errors.InvalidInput: item 1: 4 is out of range (allowed: 0-3)
     """
-    if isinstance(key_or_instrument, Instrument):
-        instrument = key_or_instrument
-    else:
-        instrument = get_instrument(key_or_instrument)
+    instrument = _as_instrument(key_or_instrument)
     validate_answers(instrument, answers)
     return _SCORERS[instrument.key](answers)
+
+
+def _as_instrument(key_or_instrument: str | Instrument) -> Instrument:
+    """The instrument itself, or the one its key names."""
+    if isinstance(key_or_instrument, Instrument):
+        return key_or_instrument
+    return get_instrument(key_or_instrument)

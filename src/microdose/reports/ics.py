@@ -7,10 +7,19 @@ because measuring on non-dose days is what makes a comparison possible.
 
 UIDs are stable per day (``dose-YYYY-MM-DD@microdose``), so re-importing an updated plan
 replaces events instead of duplicating them.
+
+>>> from microdose.domain.protocols import PlanSpec, Protocol, build_plan
+>>> plan = build_plan(PlanSpec(Protocol.FADIMAN, date(2026, 3, 26), weeks=1))
+>>> ics = plan_calendar(plan, tz="Europe/Berlin")
+>>> ics.count(b"BEGIN:VEVENT")
+3
+>>> b"DTSTART;TZID=Europe/Berlin:20260329T090000" in ics
+True
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -120,6 +129,59 @@ def _timezone_bounds(plan: Plan) -> tuple[date, date]:
     return first, last
 
 
+@dataclass(frozen=True)
+class _Clock:
+    """The validated times every event is placed by: zone, local times and DTSTAMP."""
+
+    zone: ZoneInfo
+    dose_time: time
+    reminder_time: time
+    stamp: datetime
+
+    def at(self, day: date, local: time) -> datetime:
+        """``local`` wall-clock time on ``day`` in the person's zone."""
+        return datetime.combine(day, local, tzinfo=self.zone)
+
+
+def _clock(tz: str, dose_time: time, reminder_time: time, dtstamp: datetime | None) -> _Clock:
+    """Check the time zone, the two local times and DTSTAMP, raising InvalidInput."""
+    zone = _zone(tz)
+    _check_local_time(dose_time, "dose_time")
+    _check_local_time(reminder_time, "reminder_time")
+    return _Clock(zone, dose_time, reminder_time, _stamp(dtstamp))
+
+
+def _new_calendar(title: str) -> Calendar:
+    """An empty Gregorian calendar named ``title``."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", title)
+    return calendar
+
+
+def _add_dose_events(calendar: Calendar, plan: Plan, clock: _Clock, title: str) -> None:
+    """One event per dose day, at the dose time."""
+    for number, day in enumerate(plan.dose_days, start=1):
+        start = clock.at(day, clock.dose_time)
+        calendar.add_component(_dose_event(plan, number, day, start, title, clock.stamp))
+
+
+def _add_checkin_events(calendar: Calendar, plan: Plan, clock: _Clock) -> None:
+    """One check-in with an alarm for every day the plan covers, breaks included."""
+    for day in plan.days():
+        start = clock.at(day, clock.reminder_time)
+        calendar.add_component(_checkin_event(plan, day, start, clock.stamp))
+
+
+def _with_time_zones(calendar: Calendar, plan: Plan) -> bytes:
+    """The calendar as bytes, with a VTIMEZONE (transitions around the plan) per zone used."""
+    first, last = _timezone_bounds(plan)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
+    return bytes(calendar.to_ical())
+
+
 def plan_calendar(
     plan: Plan,
     *,
@@ -130,7 +192,7 @@ def plan_calendar(
     title: str = "Microdose",
     dtstamp: datetime | None = None,
 ) -> bytes:
-    """Write a plan as an iCalendar file.
+    """Write a plan as an iCalendar file: the ``text/calendar`` content (see the module).
 
     Parameters
     ----------
@@ -147,45 +209,16 @@ def plan_calendar(
     title : str, default "Microdose"
         Calendar name and start of each dose event's summary.
     dtstamp : datetime.datetime, optional
-        Time zone-aware creation time for DTSTAMP; now when omitted. Give it for
-        byte-identical output.
-
-    Returns
-    -------
-    bytes
-        The ``text/calendar`` content.
+        Time zone-aware creation time for DTSTAMP (now when omitted), for identical output.
 
     Raises
     ------
     InvalidInput
         On an unknown ``tz``, a time with its own time zone, or a naive ``dtstamp``.
-
-    Examples
-    --------
-    >>> from microdose.domain.protocols import PlanSpec, Protocol, build_plan
-    >>> plan = build_plan(PlanSpec(Protocol.FADIMAN, date(2026, 3, 26), weeks=1))
-    >>> ics = plan_calendar(plan, tz="Europe/Berlin")
-    >>> ics.count(b"BEGIN:VEVENT")
-    3
-    >>> b"DTSTART;TZID=Europe/Berlin:20260329T090000" in ics
-    True
     """
-    zone = _zone(tz)
-    _check_local_time(dose_time, "dose_time")
-    _check_local_time(reminder_time, "reminder_time")
-    stamp = _stamp(dtstamp)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", title)
-    for number, day in enumerate(plan.dose_days, start=1):
-        start = datetime.combine(day, dose_time, tzinfo=zone)
-        calendar.add_component(_dose_event(plan, number, day, start, title, stamp))
+    clock = _clock(tz, dose_time, reminder_time, dtstamp)
+    calendar = _new_calendar(title)
+    _add_dose_events(calendar, plan, clock, title)
     if reminders:
-        for day in plan.days():
-            start = datetime.combine(day, reminder_time, tzinfo=zone)
-            calendar.add_component(_checkin_event(plan, day, start, stamp))
-    first, last = _timezone_bounds(plan)
-    calendar.add_missing_timezones(first_date=first, last_date=last)
-    return bytes(calendar.to_ical())
+        _add_checkin_events(calendar, plan, clock)
+    return _with_time_zones(calendar, plan)

@@ -12,6 +12,7 @@ from typing import Any
 
 from microdose.analysis.blinding_index import BangIndex
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
+from microdose.analysis.trial import Effect, Posterior, RandomisationTest
 from microdose.services.trial_report import OutcomeResult, TrialReport
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -203,39 +204,51 @@ def outcome_dict(o: OutcomeResult) -> dict[str, Any]:
         "note": o.note,
     }
     if o.effect is not None:
-        e = o.effect
-        data["effect"] = {
-            "estimate": num(e.estimate),
-            "se": num(e.se),
-            "ci95": [num(e.ci95[0]), num(e.ci95[1])],
-            "p": pval(e.p),
-            "method": e.method,
-        }
+        data["effect"] = effect_dict(o.effect)
     if o.randomisation is not None:
-        r = o.randomisation
-        data["randomisation"] = {
-            "p": pval(r.p),
-            "method": r.method,
-            "allocations": r.allocations,
-            "draws": r.draws,
-            "blocks": r.blocks,
-        }
+        data["randomisation"] = randomisation_dict(o.randomisation)
     if o.posterior is not None:
-        post = o.posterior
-        data["posterior"] = {
-            "prob_benefit": num(post.prob_benefit),
-            "prob_harm": num(post.prob_harm),
-            "mean": num(post.mean),
-            "sd": num(post.sd),
-            "ci95": [num(post.ci95[0]), num(post.ci95[1])],
-            "prior": f"normal(0, {post.prior_sd:.3f}^2)",
-            "method": post.method,
-        }
+        data["posterior"] = posterior_dict(o.posterior)
     if o.with_guess is not None:
         data["with_guess"] = {k: coefficient_dict(c) for k, c in o.with_guess.items()}
     if o.strata is not None:
         data["strata"] = strata_dict(o.strata)
     return data
+
+
+def effect_dict(e: Effect) -> dict[str, Any]:
+    """The active-minus-placebo difference with its interval and p-value."""
+    return {
+        "estimate": num(e.estimate),
+        "se": num(e.se),
+        "ci95": [num(e.ci95[0]), num(e.ci95[1])],
+        "p": pval(e.p),
+        "method": e.method,
+    }
+
+
+def randomisation_dict(r: RandomisationTest) -> dict[str, Any]:
+    """The randomisation test's p-value and the allocations it drew from."""
+    return {
+        "p": pval(r.p),
+        "method": r.method,
+        "allocations": r.allocations,
+        "draws": r.draws,
+        "blocks": r.blocks,
+    }
+
+
+def posterior_dict(post: Posterior) -> dict[str, Any]:
+    """The posterior probabilities of benefit and harm, and its summary."""
+    return {
+        "prob_benefit": num(post.prob_benefit),
+        "prob_harm": num(post.prob_harm),
+        "mean": num(post.mean),
+        "sd": num(post.sd),
+        "ci95": [num(post.ci95[0]), num(post.ci95[1])],
+        "prior": f"normal(0, {post.prior_sd:.3f}^2)",
+        "method": post.method,
+    }
 
 
 def report_dict(report: TrialReport) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from microdose.domain.errors import NotFound
 from microdose.domain.roles import (
     AccessDenied,
     Action,
+    Decision,
     Relation,
     Resource,
     decide,
@@ -26,11 +27,24 @@ from microdose.domain.roles import (
     person_relation,
 )
 from microdose.services import audit
-from microdose.services.actor import OPERATOR as OPERATOR
-from microdose.services.actor import Actor as Actor
+from microdose.services.actor import OPERATOR, Actor
 from microdose.store.base import utcnow
 from microdose.store.models import Person
 from microdose.store.service_models import ClinicianLinkRow, EnrolmentRow, StudyRow
+
+# Actor and OPERATOR live in microdose.services.actor; re-exported for the web layer.
+__all__ = [
+    "OPERATOR",
+    "Actor",
+    "audit_study_access",
+    "authorize",
+    "is_linked",
+    "relation_to_person",
+    "relation_to_study",
+    "require_person",
+    "require_study",
+]
+
 
 def authorize(
     *,
@@ -62,21 +76,21 @@ def authorize(
     AccessDenied
         The role may never do this.
     """
-    decision = decide(actor.role, action, resource, relation)
+    _enforce(decide(actor.role, action, resource, relation), resource, what, hide=hide)
+    if subject_person_id is None or not is_access_to_another(relation, resource):
+        return
+    audit.record(
+        session=session, actor=actor, action=what, resource=resource,
+        subject_person_id=subject_person_id, study_id=study_id, now=now,
+    )  # fmt: skip
+
+
+def _enforce(decision: Decision, resource: Resource, what: str, *, hide: bool) -> None:
+    """Raise unless allowed: ``NotFound`` for a hidden object, else ``AccessDenied``."""
     if decision.status == "not_found" and hide:
         raise NotFound(f"{resource}: not found")
     if not decision.allowed:
         raise AccessDenied(f"{what}: {decision.reason}")
-    if subject_person_id is not None and is_access_to_another(relation, resource):
-        audit.record(
-            session=session,
-            actor=actor,
-            action=what,
-            resource=resource,
-            subject_person_id=subject_person_id,
-            study_id=study_id,
-            now=now,
-        )
 
 
 def is_linked(

@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from microdose.domain.errors import Conflict, InvalidInput, NotFound
 from microdose.domain.roles import Action, Relation, Resource, Role, parse_role
 from microdose.services import login_sessions
-from microdose.services.access import Actor, authorize
+from microdose.services.access import authorize
+from microdose.services.actor import Actor
 from microdose.services.people import check_timezone
 from microdose.services.serialize import plain
 from microdose.store.base import utcnow
@@ -166,26 +167,41 @@ def create_account(
     address = normalise_email(email)
     check_password(password, email=address)
     kind = role if isinstance(role, Role) else parse_role(role)
-    if session.scalars(select(AccountRow.id).where(AccountRow.email == address)).first():
-        raise Conflict(f"email: an account with {address} already exists")
+    _refuse_taken(session, address)
     name = " ".join((display_name or address.split("@", 1)[0]).split())[:200]
     if kind is Role.PARTICIPANT and person_id is None:
-        person = Person(display_name=name, timezone=check_timezone(timezone))
-        session.add(person)
-        session.flush()
-        person_id = person.id
+        person_id = _new_person(session, name, timezone)
     account = AccountRow(email=address, role=kind.value, display_name=name,
                          person_id=person_id if kind is Role.PARTICIPANT else None)
+    _insert_account(session, account, address)
+    digest = (hasher or password_hasher()).hash(password)
+    session.add(AccountPasswordRow(account_id=account.id, password_hash=digest))
+    session.flush()
+    return account
+
+
+def _refuse_taken(session: Session, address: str) -> None:
+    """``Conflict`` when an account already has this (normalised) email."""
+    if session.scalars(select(AccountRow.id).where(AccountRow.email == address)).first():
+        raise Conflict(f"email: an account with {address} already exists")
+
+
+def _new_person(session: Session, name: str, timezone: str) -> uuid.UUID:
+    """A participant's own person, flushed so that its id is known."""
+    person = Person(display_name=name, timezone=check_timezone(timezone))
+    session.add(person)
+    session.flush()
+    return person.id
+
+
+def _insert_account(session: Session, account: AccountRow, address: str) -> None:
+    """Insert the account; ``Conflict`` when a concurrent one took the email first."""
     try:
         with session.begin_nested():
             session.add(account)
             session.flush()
     except IntegrityError as exc:
         raise Conflict(f"email: an account with {address} already exists") from exc
-    digest = (hasher or password_hasher()).hash(password)
-    session.add(AccountPasswordRow(account_id=account.id, password_hash=digest))
-    session.flush()
-    return account
 
 
 def add_account(

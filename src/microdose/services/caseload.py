@@ -33,7 +33,8 @@ from microdose.domain.errors import Conflict, InvalidInput, NotFound
 from microdose.domain.roles import AccessDenied, Action, Relation, Resource
 from microdose.domain.safety import PHQ9_RELIABLE_DETERIORATION
 from microdose.domain.studies import code_digest, make_code
-from microdose.services.access import Actor, authorize, require_person
+from microdose.services.access import authorize, require_person
+from microdose.services.actor import Actor
 from microdose.services.safety import ALERT_CRISIS
 from microdose.services.serialize import plain, row_dict
 from microdose.store.base import utcnow

@@ -80,12 +80,9 @@ def record_checkin(
     """
     refuse_future(session=session, person_id=person_id, day=checkin.day)
     session.flush()  # the person, or an ORM-made check-in, must be in the database first
-    connection = session.connection()
-    values: dict[str, Any] = {name: checkin.ratings[name] for name in RATINGS}
-    values.update(side_effects=list(checkin.side_effects), notes=checkin.notes,
-                  guess=checkin.guess, guess_confidence=checkin.guess_confidence,
-                  updated_at=utcnow())
+    values = _stored_values(checkin)
     new_id = uuid.uuid4()
+    connection = session.connection()
     row_id, created_at = connection.execute(
         _upsert(connection.dialect.name),
         {"id": new_id, "person_id": person_id, "local_date": checkin.day,
@@ -93,11 +90,25 @@ def record_checkin(
     ).one()
     stored = StoredCheckin(id=row_id, person_id=person_id, local_date=checkin.day,
                            created_at=created_at, **values)
-    present = session.identity_map.get(session.identity_key(CheckinRow, (row_id,)))
-    if isinstance(present, CheckinRow):  # loaded before in this session: bring it up to date
+    _refresh_loaded(session, stored)
+    return stored, row_id == new_id
+
+
+def _stored_values(checkin: CheckinInput) -> dict[str, Any]:
+    """The columns a check-in sets (ratings, side effects, notes, guess), stamped now."""
+    values: dict[str, Any] = {name: checkin.ratings[name] for name in RATINGS}
+    values.update(side_effects=list(checkin.side_effects), notes=checkin.notes,
+                  guess=checkin.guess, guess_confidence=checkin.guess_confidence,
+                  updated_at=utcnow())
+    return values
+
+
+def _refresh_loaded(session: Session, stored: StoredCheckin) -> None:
+    """Bring the session's copy of the row, if it loaded one before, up to date."""
+    present = session.identity_map.get(session.identity_key(CheckinRow, (stored.id,)))
+    if isinstance(present, CheckinRow):
         for name, value in asdict(stored).items():
             set_committed_value(present, name, value)
-    return stored, row_id == new_id
 
 
 def submit_checkin(

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from microdose.domain.errors import NotFound
 from microdose.domain.roles import AccessDenied, Action, Relation, Resource, decide
 from microdose.services import caseload
-from microdose.services.access import Actor, require_person
+from microdose.services.access import require_person
+from microdose.services.actor import Actor
 from microdose.services.insight import Insight, analyze_data, gather
 from microdose.store.service_models import AlertAcknowledgementRow, ClinicianLinkRow
 

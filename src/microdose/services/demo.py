@@ -71,47 +71,82 @@ def build_demo(
     rng = random.Random(seed)
     start = today - timedelta(days=weeks * 7)
     record_screen(session=session, person=person)  # no conditions, no medications: ok
-    plan = create_plan(
+    plan = _demo_plan(session, person, start, weeks)
+    journal = _DemoJournal(
+        session, person, plan, rng, ZoneInfo(person.timezone), dict.fromkeys(RATINGS, 0.0)
+    )
+    days = weeks * 7
+    for offset in range(days):
+        _demo_day(journal, start + timedelta(days=offset), offset, days)
+    return DemoSummary(start, days, journal.doses, journal.checkins, journal.responses)
+
+
+@dataclass
+class _DemoJournal:
+    """What every demo day writes with: the person, their plan, the dice, and the tallies."""
+
+    session: Session
+    person: Person
+    plan: protocols.Plan
+    rng: random.Random
+    zone: ZoneInfo
+    noise: dict[str, float]
+    doses: int = 0
+    checkins: int = 0
+    responses: int = 0
+
+
+def _demo_plan(session: Session, person: Person, start: date, weeks: int) -> protocols.Plan:
+    """A Fadiman plan from ``start``, two weeks longer than the demo, confirmed as past."""
+    return create_plan(
         session=session,
         person_id=person.id,
         past_confirmed=True,
         spec=protocols.PlanSpec(protocol=protocols.Protocol.FADIMAN, start=start, weeks=weeks + 2),
     )
-    noise = dict.fromkeys(RATINGS, 0.0)
-    counts = {"doses": 0, "checkins": 0, "responses": 0}
-    zone = ZoneInfo(person.timezone)
-    for offset in range(weeks * 7):
-        day = start + timedelta(days=offset)
-        t = offset / (weeks * 7)
-        dosed = plan.is_dose_day(day) and rng.random() > 0.08
-        if dosed:
-            at = datetime.combine(day, datetime.min.time(), zone).replace(hour=8, minute=30)
-            record_dose(
-                session=session,
-                person=person,
-                dose=DoseCreate(
-                    material="dried-cubensis", grams=round(rng.uniform(0.15, 0.25), 2), at=at
-                ),
-            )
-            counts["doses"] += 1
-        if rng.random() < 0.9:
-            effects = ["headache"] if dosed and rng.random() < 0.12 else []
-            effects += ["insomnia"] if rng.random() < 0.04 else []
-            entry = make_checkin(day, _ratings(rng, noise, dosed, t), effects)
-            submit_checkin(session=session, person_id=person.id, checkin=entry)
-            counts["checkins"] += 1
-        if offset % 7 == 0 or offset == weeks * 7 - 1:  # weekly questionnaires (issue 4)
-            _questionnaires(session, person, day, rng, t)
-            counts["responses"] += 3
-        if dosed and offset % 9 == 0:
-            add_entry(
-                session=session,
-                person_id=person.id,
-                kind="intention",
-                day=day,
-                text="Notice how I respond to small frustrations today.",
-            )
-    return DemoSummary(start, weeks * 7, counts["doses"], counts["checkins"], counts["responses"])
+
+
+def _demo_day(journal: _DemoJournal, day: date, offset: int, days: int) -> None:
+    """One day: maybe a dose, usually a check-in, weekly questionnaires, now and then a note."""
+    t = offset / days
+    dosed = journal.plan.is_dose_day(day) and journal.rng.random() > 0.08
+    if dosed:
+        _demo_dose(journal, day)
+    if journal.rng.random() < 0.9:
+        _demo_checkin(journal, day, dosed, t)
+    if offset % 7 == 0 or offset == days - 1:  # weekly questionnaires (issue 4)
+        _questionnaires(journal.session, journal.person, day, journal.rng, t)
+        journal.responses += 3
+    if dosed and offset % 9 == 0:
+        add_entry(
+            session=journal.session,
+            person_id=journal.person.id,
+            kind="intention",
+            day=day,
+            text="Notice how I respond to small frustrations today.",
+        )
+
+
+def _demo_dose(journal: _DemoJournal, day: date) -> None:
+    """A dose of dried cubensis at 08:30 local time."""
+    at = datetime.combine(day, datetime.min.time(), journal.zone).replace(hour=8, minute=30)
+    grams = round(journal.rng.uniform(0.15, 0.25), 2)
+    record_dose(
+        session=journal.session,
+        person=journal.person,
+        dose=DoseCreate(material="dried-cubensis", grams=grams, at=at),
+    )
+    journal.doses += 1
+
+
+def _demo_checkin(journal: _DemoJournal, day: date, dosed: bool, t: float) -> None:
+    """The day's ratings, with an occasional headache (dose days) or insomnia."""
+    rng = journal.rng
+    effects = ["headache"] if dosed and rng.random() < 0.12 else []
+    effects += ["insomnia"] if rng.random() < 0.04 else []
+    entry = make_checkin(day, _ratings(rng, journal.noise, dosed, t), effects)
+    submit_checkin(session=journal.session, person_id=journal.person.id, checkin=entry)
+    journal.checkins += 1
 
 
 def _questionnaires(

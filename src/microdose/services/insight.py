@@ -10,6 +10,7 @@ uncertainty, and the open-label caveat. Reports, the CLI and the web page all pr
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,7 +35,7 @@ from microdose.services.doses import doses
 from microdose.services.entries import entries
 from microdose.services.plans import active_plan, plan_history_of
 from microdose.services.questionnaires import responses
-from microdose.store.models import Person, ResponseRow
+from microdose.store.models import CheckinRow, Person, ResponseRow
 
 __all__ = [
     "OPEN_LABEL_CAVEAT",
@@ -278,18 +279,11 @@ def gather(
     days = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
     pid = person.id
     rows = checkins(session=session, person_id=pid, start=first, end=last)
-    by_day = {row.local_date: row for row in rows}
-    ratings = {
-        name: tuple(float(getattr(by_day[d], name)) if d in by_day else None for d in days)
-        for name in RATINGS
-    }
     dose_rows = [r for r in doses(session=session, person_id=pid) if first <= r.local_date <= last]
     dosed_days = {r.local_date for r in dose_rows}
     plan = active_plan(session=session, person_id=pid)
     periods = plan_history_of(session=session, person_id=pid)
     planned = set(planned_days(periods))
-    answered = [_response_record(r) for r in responses(session=session, person_id=pid)]
-    notes = [(e.local_date, e.kind, e.text) for e in entries(session=session, person_id=pid)]
     return JournalData(
         person_id=str(pid),
         display_name=person.display_name,
@@ -297,17 +291,44 @@ def gather(
         start=first,
         end=last,
         days=days,
-        ratings=ratings,
+        ratings=_daily_ratings(rows, days),
         dosed=tuple(d in dosed_days for d in days),
         planned=tuple(d in planned for d in days),
         side_effects={row.local_date: tuple(row.side_effects or ()) for row in rows},
         doses=tuple(_dose_record(r) for r in dose_rows),
-        responses=tuple(r for r in answered if first <= r.day <= last),
-        entries=tuple(n for n in notes if first <= n[0] <= last),
+        responses=_responses_between(session, pid, first, last),
+        entries=_entries_between(session, pid, first, last),
         plan=plan,
         adverse_events=_adverse(session, person, first, last),
         plans=tuple(p for p in periods if _overlaps(p, first, last)),
     )
+
+
+def _daily_ratings(
+    rows: list[CheckinRow], days: tuple[date, ...]
+) -> dict[str, tuple[float | None, ...]]:
+    """Each rating on each day, None on a day without a check-in."""
+    by_day = {row.local_date: row for row in rows}
+    return {
+        name: tuple(float(getattr(by_day[d], name)) if d in by_day else None for d in days)
+        for name in RATINGS
+    }
+
+
+def _responses_between(
+    session: Session, person_id: uuid.UUID, first: date, last: date
+) -> tuple[ResponseRecord, ...]:
+    """The questionnaires answered from ``first`` to ``last``."""
+    answered = [_response_record(r) for r in responses(session=session, person_id=person_id)]
+    return tuple(r for r in answered if first <= r.day <= last)
+
+
+def _entries_between(
+    session: Session, person_id: uuid.UUID, first: date, last: date
+) -> tuple[tuple[date, str, str], ...]:
+    """The journal notes (day, kind, text) written for days from ``first`` to ``last``."""
+    notes = [(e.local_date, e.kind, e.text) for e in entries(session=session, person_id=person_id)]
+    return tuple(n for n in notes if first <= n[0] <= last)
 
 
 def _overlaps(period: PlanPeriod, first: date, last: date) -> bool:

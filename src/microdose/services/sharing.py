@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from microdose.domain.errors import Conflict, NotFound
 from microdose.domain.roles import AccessDenied, Action, Relation, Resource, Role
 from microdose.services import accounts, audit, caseload, studies
-from microdose.services.access import OPERATOR, Actor, authorize, require_study
+from microdose.services.access import authorize, require_study
+from microdose.services.actor import OPERATOR, Actor
 from microdose.services.serialize import plain
 from microdose.store.service_models import AccountRow, AuditRow, EnrolmentRow, StudyRow
 

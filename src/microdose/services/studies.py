@@ -30,7 +30,8 @@ from microdose.domain.errors import Conflict, InvalidInput, NotFound
 from microdose.domain.instruments import get_instrument
 from microdose.domain.roles import AccessDenied, Action, Relation, Resource
 from microdose.services import audit
-from microdose.services.access import Actor, authorize, require_study
+from microdose.services.access import authorize, require_study
+from microdose.services.actor import Actor
 from microdose.services.people import local_today
 from microdose.services.safety import ResponseOutcome, submit_response
 from microdose.services.serialize import plain
@@ -233,34 +234,56 @@ def enrol(
     Conflict
         Recruitment is not open, the consent text changed, or they are already enrolled.
     """
-    authorize(session=session, actor=actor, action=Action.WRITE, resource=Resource.ENROLMENT,
-              relation=Relation.OWN, what="study.enrol")
-    person = session.get(Person, actor.person_id) if actor.person_id else None
-    if person is None:
-        raise AccessDenied("study.enrol: only a participant's account can enrol")
+    person = _enrolling_person(session, actor)
     moment = now or utcnow()
     invitation = _open_invitation(session, code, moment)
-    study = session.get(StudyRow, invitation.study_id, with_for_update=True)
-    assert study is not None
-    if study.status != "recruiting":
-        raise Conflict(f"study: not recruiting (status {study.status})")
+    study = _recruiting_study(session, invitation.study_id)
     consent = current_consent(session, study.id)
     _check_accepted(consent, consent_version, consent_sha256)
-    if session.scalars(select(EnrolmentRow.id).where(
-            EnrolmentRow.study_id == study.id, EnrolmentRow.person_id == person.id)).first():
-        raise Conflict("study: you are already enrolled")
-    claimed = session.execute(
-        update(StudyInvitationRow)
-        .where(StudyInvitationRow.id == invitation.id, StudyInvitationRow.used_at.is_(None))
-        .values(used_at=moment).execution_options(synchronize_session=False))
-    if getattr(claimed, "rowcount", 0) != 1:
-        raise NotFound(_GONE)
+    _refuse_if_enrolled(session, study, person)
+    _claim_invitation(session, invitation, moment)
     enrolment = _insert_enrolment(session, study, person, invitation.arm, moment)
     session.add(ConsentAcceptanceRow(person_id=person.id, enrolment_id=enrolment.id,
                                      consent_version_id=consent.id, sha256=consent.sha256,
                                      accepted_at=moment))
     session.flush()
     return enrolment
+
+
+def _enrolling_person(session: Session, actor: Actor) -> Person:
+    """The participant's person; only a participant's account may enrol."""
+    authorize(session=session, actor=actor, action=Action.WRITE, resource=Resource.ENROLMENT,
+              relation=Relation.OWN, what="study.enrol")
+    person = session.get(Person, actor.person_id) if actor.person_id else None
+    if person is None:
+        raise AccessDenied("study.enrol: only a participant's account can enrol")
+    return person
+
+
+def _recruiting_study(session: Session, study_id: uuid.UUID) -> StudyRow:
+    """The invitation's study, locked for the enrolment; ``Conflict`` unless recruiting."""
+    study = session.get(StudyRow, study_id, with_for_update=True)
+    assert study is not None
+    if study.status != "recruiting":
+        raise Conflict(f"study: not recruiting (status {study.status})")
+    return study
+
+
+def _refuse_if_enrolled(session: Session, study: StudyRow, person: Person) -> None:
+    """``Conflict`` when the person is already enrolled in the study."""
+    if session.scalars(select(EnrolmentRow.id).where(
+            EnrolmentRow.study_id == study.id, EnrolmentRow.person_id == person.id)).first():
+        raise Conflict("study: you are already enrolled")
+
+
+def _claim_invitation(session: Session, invitation: StudyInvitationRow, moment: datetime) -> None:
+    """Mark the invitation used, unless a concurrent enrolment used it first (``NotFound``)."""
+    claimed = session.execute(
+        update(StudyInvitationRow)
+        .where(StudyInvitationRow.id == invitation.id, StudyInvitationRow.used_at.is_(None))
+        .values(used_at=moment).execution_options(synchronize_session=False))
+    if getattr(claimed, "rowcount", 0) != 1:
+        raise NotFound(_GONE)
 
 
 def _check_accepted(consent: ConsentVersionRow, version: int, sha256: str | None) -> None:

@@ -29,7 +29,8 @@ from microdose.domain import studies as rules
 from microdose.domain.checkins import RATINGS
 from microdose.domain.errors import InvalidInput
 from microdose.domain.roles import Action, Resource
-from microdose.services.access import Actor, audit_study_access, require_study
+from microdose.services.access import audit_study_access, require_study
+from microdose.services.actor import Actor
 from microdose.services.studies import spec_of
 from microdose.services.study_records import StudyRecords, collect
 

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session
 from microdose.domain.checkins import GUESSES, RATINGS
 from microdose.domain.errors import InvalidInput
 from microdose.domain.roles import Action, Resource
-from microdose.services.access import Actor, audit_study_access, require_study
+from microdose.services.access import audit_study_access, require_study
+from microdose.services.actor import Actor
 from microdose.services.study_records import MAX_ITEMS, StudyRecords, collect
 from microdose.store.service_models import StudyRow
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from microdose.domain import studies as rules
 from microdose.domain.checkins import RATINGS
 from microdose.domain.roles import Action, Resource
-from microdose.services.access import Actor, audit_study_access, require_study
+from microdose.services.access import audit_study_access, require_study
+from microdose.services.actor import Actor
 from microdose.services.people import local_today
 from microdose.services.studies import spec_of
 from microdose.store.base import utcnow
