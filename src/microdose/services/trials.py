@@ -106,6 +106,19 @@ def design_trial(*, session: Session, person: Person, create: TrialCreate) -> Tr
     create_plan(
         session=session, person_id=person.id, spec=spec, past_confirmed=create.past_confirmed
     )
+    trial = _store_sealed(session, person, create, allocation, spec)
+    session.flush()
+    return trial
+
+
+def _store_sealed(
+    session: Session,
+    person: Person,
+    create: TrialCreate,
+    allocation: blinding.Allocation,
+    spec: protocols.PlanSpec,
+) -> TrialRow:
+    """The trial row with its sealed key, the key's data key apart, and one row per envelope."""
     sealed = blinding.seal(allocation.key())
     trial = TrialRow(
         person_id=person.id,
@@ -131,7 +144,6 @@ def design_trial(*, session: Session, person: Person, create: TrialCreate) -> Tr
                 person_id=person.id, trial_id=trial.id, code=envelope.code, block=envelope.block
             )
         )
-    session.flush()
     return trial
 
 
