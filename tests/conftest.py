@@ -6,7 +6,9 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -87,6 +89,11 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session whose work the test commits (or not) itself."""
     with Session(engine, expire_on_commit=False) as opened:
         yield opened
+
+
+def journal_today(zone: str = "Europe/Berlin") -> date:
+    """Today where the test people live (the CLI fixture's zone), not the machine's."""
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 CliRun = Callable[..., Result]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
-from tests.conftest import CliRun
+from tests.conftest import CliRun, journal_today
 
 
 def dose(cli: CliRun, *args: str) -> dict[str, object]:
@@ -18,7 +18,7 @@ def dose(cli: CliRun, *args: str) -> dict[str, object]:
 
 def test_dose_warnings(cli: CliRun) -> None:
     assert cli("screen").exit_code == 0  # plan and dose need a safety screen first
-    start = date.today() - timedelta(days=9)
+    start = journal_today() - timedelta(days=9)
     cli("plan", "--yes", "--protocol", "fadiman", "--start", start.isoformat(), "--weeks", "2")
     planned = dose(cli, "--material", "dried-cubensis", "--grams", "0.2", "--date",
                    start.isoformat())
@@ -41,7 +41,7 @@ def test_dose_at_a_time_keeps_the_local_day(cli: CliRun) -> None:
 
 
 def test_dose_bad_input(cli: CliRun) -> None:
-    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    tomorrow = (journal_today() + timedelta(days=2)).isoformat()
     cases = [
         ["--material", "dried-cubensis", "--grams", "0"],
         ["--material", "dried-cubensis", "--grams", "abc"],

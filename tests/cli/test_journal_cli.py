@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
-from tests.conftest import CliRun
+from tests.conftest import CliRun, journal_today
 
 CHECKIN = ["--mood", "6", "--anxiety", "3", "--energy", "5", "--focus", "5", "--sleep", "7",
            "--connectedness", "4"]
@@ -149,7 +149,7 @@ def test_journal_entries(cli: CliRun) -> None:
 
 
 def test_status_history_export_delete(cli: CliRun, tmp_path: Path) -> None:
-    today = date.today()
+    today = journal_today()
     cli("checkin", *CHECKIN, "--date", (today - timedelta(days=1)).isoformat())
     cli("checkin", *CHECKIN)
     cli("answer", "phq9", "--answers", "1,1,1,1,1,1,1,1,0")

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
 from icalendar import Calendar
-from tests.conftest import CliRun
+from tests.conftest import CliRun, journal_today
 
-TODAY = date.today()
+TODAY = journal_today()
 CRISIS_KEYS = {"resources", "acknowledge_required"}
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
-from tests.conftest import SBMD_DIR, CliRun
+from tests.conftest import SBMD_DIR, CliRun, journal_today
 
 from microdose.services import trials
 
@@ -98,7 +98,7 @@ def test_sealed_key_never_shows_before_unblinding(
     cli: CliRun, database_url: str, tmp_path: Path
 ) -> None:
     ok(cli("screen"))
-    start = (date.today() - timedelta(days=30)).isoformat()
+    start = (journal_today() - timedelta(days=30)).isoformat()
     design = json.loads(
         ok(
             cli(
@@ -157,7 +157,7 @@ def test_sealed_key_never_shows_before_unblinding(
 @pytest.mark.slow
 def test_early_unblinding_and_report(cli: CliRun, tmp_path: Path) -> None:
     ok(cli("screen"))
-    start = (date.today() - timedelta(days=4)).isoformat()
+    start = (journal_today() - timedelta(days=4)).isoformat()
     ok(cli("trial", "design", "--yes", "--doses", "8", "--protocol", "fadiman", "--start", start))
     assert cli("trial", "report").exit_code == 5  # still blind
     declined = cli("trial", "unblind", input="n\n")
@@ -177,7 +177,7 @@ def test_early_unblinding_and_report(cli: CliRun, tmp_path: Path) -> None:
 
 
 def test_trial_bad_input(cli: CliRun) -> None:
-    today = date.today().isoformat()
+    today = journal_today().isoformat()
     ok(cli("screen"))
     assert cli("trial", "status").exit_code == 4
     for args in (

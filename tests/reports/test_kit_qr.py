@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.conftest import journal_today
 
 from microdose.domain.blinding import Condition
 from microdose.reports.kit import kit_html, write_kit_pdf
@@ -38,7 +39,7 @@ def test_every_qr_label_decodes_to_a_stored_code(
         assert shutil.which(tool), f"{tool} missing: make system-deps"
     person = ensure_person(session=session, timezone="Europe/Berlin")
     record_screen(session=session, person=person)
-    start = date.today() + timedelta(days=1)
+    start = journal_today() + timedelta(days=1)
     doses = 12 if block == "pairs" else 10
     trials.design_trial(
         session=session,

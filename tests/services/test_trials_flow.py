@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.conftest import journal_today
 
 from microdose.domain.blinding import Condition
 from microdose.domain.checkins import make_checkin
@@ -39,7 +40,7 @@ def run_trial(
     doses: int = 12,
 ) -> dict[str, Condition]:
     """Design, take every envelope in its block, check in with a guess; return the key."""
-    start = date.today() - timedelta(days=3 * doses + 5)
+    start = journal_today() - timedelta(days=3 * doses + 5)
     create = trials.TrialCreate(
         past_confirmed=True, doses=doses, protocol="fadiman", start=start, seed=seed
     )
@@ -77,7 +78,7 @@ def run_trial(
 def test_design_takes_envelopes_and_reports(session: Session) -> None:
     person = screened(session)
     key = run_trial(session, person, seed=4, guess_drives=True)
-    status = trials.trial_status(session=session, person=person, today=date.today())
+    status = trials.trial_status(session=session, person=person, today=journal_today())
     assert status.taken == 12 and status.guesses == 12 and status.envelopes == 12
     with pytest.raises(Conflict):  # the kit is refused once an envelope is taken
         trials.kit_labels(session=session, person=person)
@@ -102,7 +103,7 @@ def test_envelope_rules(session: Session) -> None:
     person = screened(session)
     with pytest.raises(InvalidInput):  # no running trial
         record_dose(session=session, person=person, dose=DoseCreate(envelope_code="K7QX-3FRA"))
-    start = date.today() - timedelta(days=20)
+    start = journal_today() - timedelta(days=20)
     trials.design_trial(
         session=session,
         person=person,
@@ -137,7 +138,7 @@ def test_envelope_rules(session: Session) -> None:
 
 def test_early_unblinding_is_recorded(session: Session) -> None:
     person = screened(session)
-    start = date.today() - timedelta(days=1)
+    start = journal_today() - timedelta(days=1)
     trials.design_trial(
         session=session,
         person=person,
@@ -156,13 +157,13 @@ def test_early_unblinding_is_recorded(session: Session) -> None:
 def test_no_trial_and_bad_designs(session: Session) -> None:
     person = screened(session)
     with pytest.raises(NotFound):
-        trials.trial_status(session=session, person=person, today=date.today())
+        trials.trial_status(session=session, person=person, today=journal_today())
     for create in (
-        trials.TrialCreate(doses=5, protocol="fadiman", start=date.today()),
-        trials.TrialCreate(doses=200, protocol="fadiman", start=date.today()),
-        trials.TrialCreate(doses=4, protocol="fadiman", start=date.today(), block="days"),
-        trials.TrialCreate(doses=4, protocol="monthly", start=date.today()),
-        trials.TrialCreate(doses=7, protocol="fadiman", start=date.today(), block="weeks"),
+        trials.TrialCreate(doses=5, protocol="fadiman", start=journal_today()),
+        trials.TrialCreate(doses=200, protocol="fadiman", start=journal_today()),
+        trials.TrialCreate(doses=4, protocol="fadiman", start=journal_today(), block="days"),
+        trials.TrialCreate(doses=4, protocol="monthly", start=journal_today()),
+        trials.TrialCreate(doses=7, protocol="fadiman", start=journal_today(), block="weeks"),
     ):
         with pytest.raises(InvalidInput):
             trials.design_trial(session=session, person=person, create=create)

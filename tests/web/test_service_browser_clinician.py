@@ -10,12 +10,13 @@ note. Screenshots go to artifacts/screenshots/clinician-*.png.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.orm import Session
+from tests.conftest import journal_today
 from tests.service_support import PASSWORD, account
 from tests.web.browser_support import BROWSER_MARKS, Journey
 from tests.web.conftest import ServerFactory
@@ -38,7 +39,7 @@ pytestmark = BROWSER_MARKS
 
 def _journal(session: Session, actor: Actor, *, crisis: bool) -> None:
     person = session.get_one(Person, actor.person_id)
-    today = date.today()
+    today = journal_today()
     for n in range(14, 0, -1):
         ratings = {"mood": 4 + n % 4, "anxiety": 3 + n % 2, "energy": 5, "focus": 5,
                    "sleep": 6, "connectedness": 6}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from starlette.testclient import TestClient
+from tests.conftest import journal_today
 from tests.service_support import PASSWORD
 from tests.web.conftest import csrf_token
 from tests.web.service_world import World, email
@@ -33,7 +34,7 @@ Service = tuple[TestClient, World]
 
 
 def days_ago(n: int) -> str:
-    return (date.today() - timedelta(days=n)).isoformat()
+    return (journal_today() - timedelta(days=n)).isoformat()
 
 
 def post(client: TestClient, world: World, name: str, path: str, body: Any = None,
