@@ -85,8 +85,35 @@ def test_screen_text_and_pregnancy(cli: CliRun) -> None:
     result = cli("screen", "--pregnant")
     assert result.exit_code == 0
     assert "BLOCK" in result.stdout and "plan and dose are refused" in result.stdout
-    plain = cli("screen").stdout
-    assert "OK" in plain and "You declared no conditions" in plain
+    kept = cli("screen").stdout  # leaving a block out does not remove it
+    assert "BLOCK" in kept and "kept from your last screen" in kept and "pregnancy" in kept
+    removed = cli("screen", "--remove-condition", "pregnant")
+    assert removed.exit_code == 0, removed.output
+    assert "OK" in removed.stdout and "You declared no conditions" in removed.stdout
+    assert "removed since your last screen" in removed.stdout
+    assert "pregnancy (you confirmed it)" in removed.stdout
+
+
+def test_a_blocking_medication_is_removed_only_explicitly(cli: CliRun) -> None:
+    first = cli("screen", "--medication", "Lithobid", "--medication", "Prozac")
+    assert first.exit_code == 0 and "BLOCK" in first.stdout
+    again = json.loads(cli("screen", "--json").stdout)
+    assert again["verdict"] == "block"
+    assert again["screen_changes"]["kept"] == ["Lithobid"]
+    assert again["screen_changes"]["removed"] == ["Prozac"]  # a warn goes when left out
+    assert again["screen_changes"]["removed_confirmed"] == []
+    assert "added -" not in cli("screen").stdout
+    unknown = cli("screen", "--remove-medication", "sertraline")
+    assert unknown.exit_code == 2
+    assert "--remove-medication: 'sertraline' is not in your last screen" in unknown.stderr
+    assert "allowed: Lithobid" in unknown.stderr
+    both = cli("screen", "--medication", "lithium", "--remove-medication", "lithium")
+    assert both.exit_code == 2 and "both declared and removed" in both.stderr
+    gone = json.loads(cli("screen", "--remove-medication", "lithium", "--json").stdout)
+    assert gone["verdict"] == "ok"
+    assert gone["screen_changes"]["removed_confirmed"] == ["Lithobid"]
+    added = cli("screen", "--medication", "sertraline").stdout
+    assert "added since your last screen" in added and "sertraline" in added
 
 
 def test_plan_and_dose_refuse_with_exit_3_before_a_screen(cli: CliRun, tmp_path: Path) -> None:

@@ -256,3 +256,19 @@ def test_every_crisis_payload_carries_an_overdue_review(monkeypatch: pytest.Monk
     from microdose.cli.output import crisis_text
 
     assert payload["review_warning"] in crisis_text(payload)  # the CLI prints it too
+
+
+def test_a_crisis_flag_carries_the_date_of_its_answers(
+    journal: tuple[Session, Person],
+) -> None:
+    session, person = journal
+    answered = local_today(person) - timedelta(days=5)
+    assert answer(session, person, "phq9", [0, 0, 0, 0, 0, 0, 0, 0, 2], day=answered)
+    (event,) = open_crises(session=session, person_id=person.id)
+    assert event.answers_date == answered and event.triggered_at.date() != answered
+    (alert,) = alerts(session=session, person_id=person.id)
+    assert f"answers of {answered.isoformat()}" in alert.message
+    with pytest.raises(SafetyBlock, match=f"a crisis flag from {answered.isoformat()}"):
+        record_dose(session=session, person=person, dose=DOSES[0])
+    payload = crisis_payload_for(person, [event])
+    assert payload["answers_date"] == answered.isoformat()

@@ -8,6 +8,7 @@ import typer
 
 from microdose.cli.measure_cmds import JsonOpt
 from microdose.cli.output import emit, state
+from microdose.domain.safety import CONDITION_RULES
 
 CONDITION_HELP = (
     "A condition (repeatable): psychosis, schizophrenia, mania, bipolar, family-psychosis, "
@@ -15,10 +16,42 @@ CONDITION_HELP = (
     "heart-valve-disease, seizures, suicidal-thoughts."
 )
 MEDICATION_HELP = "A medication you take, generic or brand name (repeatable), e.g. Prozac."
+REMOVE_MEDICATION_HELP = (
+    "A medication of your last screen that you no longer take (repeatable), e.g. lithium: "
+    "recorded as removed. A block is only removed this way."
+)
+REMOVE_CONDITION_HELP = (
+    "A condition of your last screen that no longer applies or was entered by mistake "
+    "(repeatable), e.g. pregnancy: recorded as removed. A block is only removed this way."
+)
 
 
 def _reason_lines(reasons: list[dict[str, str]]) -> list[str]:
     return [f"  {r['severity']:<5} {r['item']} — {r['why']} [{r['source']}]" for r in reasons]
+
+
+def _change_lines(changes: dict[str, Any] | None) -> list[str]:
+    """What changed since the last screen, naming only what did (no "added -")."""
+    if not changes:
+        return []
+    since = (changes.get("previous_screened_at") or "")[:10]
+    lines: list[str] = []
+    confirmed = set(changes["removed_confirmed"])
+    if changes["added"]:
+        lines.append(f"  added since your last screen ({since}): {', '.join(changes['added'])}")
+    if changes["removed"]:
+        named = [f"{item} (you confirmed it)" if item in confirmed else item
+                 for item in changes["removed"]]
+        lines.append(f"  removed since your last screen ({since}): {', '.join(named)}")
+    for item in changes["kept"]:
+        option = "--remove-condition" if item in CONDITION_RULES else "--remove-medication"
+        lines.append(
+            f"  kept from your last screen ({since}): {item} — it blocks, and leaving it out "
+            f"does not remove it. If it no longer applies: microdose screen {option} {item!r}"
+        )
+    if not lines:
+        lines.append(f"  no change since your last screen ({since})")
+    return lines
 
 
 def _screen_text(data: dict[str, Any]) -> str:
@@ -29,12 +62,7 @@ def _screen_text(data: dict[str, Any]) -> str:
             "  You declared no conditions and no medications. If any of these applies, screen "
             "again with --condition: " + CONDITION_HELP.split(": ", 1)[1]
         )
-    changes = data.get("medication_changes")
-    if changes and (changes["added"] or changes["removed"]):
-        lines.append(
-            "  medications changed since the last screen: added "
-            f"{', '.join(changes['added']) or '-'}; removed {', '.join(changes['removed']) or '-'}"
-        )
+    lines += _change_lines(data.get("screen_changes"))
     if data["verdict"] == "block":
         lines.append("  plan and dose are refused while your screen says block.")
     lines.append(
@@ -52,9 +80,19 @@ def screen(
     breastfeeding: Annotated[
         bool, typer.Option("--breastfeeding", help="You are breastfeeding.")
     ] = False,
+    remove_medication: Annotated[
+        list[str] | None, typer.Option(help=REMOVE_MEDICATION_HELP)
+    ] = None,
+    remove_condition: Annotated[
+        list[str] | None, typer.Option(help=REMOVE_CONDITION_HELP)
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Safety screen: conditions, medications and pregnancy → ok, warn or block, with reasons."""
+    """Safety screen: conditions, medications and pregnancy → ok, warn or block, with reasons.
+
+    A block of your last screen (e.g. lithium) stays until you remove it with
+    --remove-medication or --remove-condition: leaving it out does not remove it.
+    """
     from microdose.services.safety import crisis_payload_for, record_screen
 
     app_state = state(ctx)
@@ -66,6 +104,7 @@ def screen(
             medications=medication or (),
             pregnant=pregnant,
             breastfeeding=breastfeeding,
+            removals=(remove_condition or (), remove_medication or ()),
         )
         data = outcome.to_dict()
         if outcome.crisis_event is not None:

@@ -212,7 +212,7 @@ class ScreenResult:
         }
 
 
-def _clean(text: str, field: str) -> str:
+def clean_item(text: str, field: str) -> str:
     stripped = " ".join(str(text).split())
     if not stripped:
         raise InvalidInput(field, "is empty", allowed="a name")
@@ -233,7 +233,7 @@ def normalise_condition(text: str) -> str:
     >>> normalise_condition("Epilepsy")
     'seizures'
     """
-    cleaned = _clean(text, "condition")
+    cleaned = clean_item(text, "condition")
     key = re.sub(r"[\s_]+", "-", cleaned.casefold()).strip("-")
     key = CONDITION_ALIASES.get(key, key)
     return key if key in CONDITION_RULES else cleaned
@@ -310,7 +310,7 @@ def screen(
     named = [normalise_condition(c) for c in conditions]
     named += ["pregnancy"] * pregnant + ["breastfeeding"] * breastfeeding
     unique_conditions = tuple(dict.fromkeys(named))
-    taken = tuple(dict.fromkeys(_clean(m, "medication") for m in medications_taken))
+    taken = tuple(dict.fromkeys(clean_item(m, "medication") for m in medications_taken))
     condition_reasons, crisis = _condition_reasons(unique_conditions)
     medication_reasons, generics = _medication_reasons(taken)
     reasons = sorted(condition_reasons + medication_reasons, key=lambda r: _RANK[r.severity])

@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microdose.domain import safety, tolerance
+from microdose.domain import safety, screen_merge, tolerance
 from microdose.domain.errors import InvalidInput, SafetyBlock
 from microdose.domain.protocols import Plan, PlanSpec
 from microdose.services import crisis
@@ -43,16 +44,26 @@ class ScreenOutcome:
     result: safety.ScreenResult
     changes: dict[str, list[str]] | None
     crisis_event: CrisisEventRow | None
+    previous_screened_at: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``{"verdict", "reasons", …, "next_screen_due"}``."""
+        """JSON-ready: ``{"verdict", "reasons", …, "next_screen_due", "screen_changes"}``."""
         return {
             **self.result.to_dict(),
             "id": str(self.row.id),
             "screened_at": self.row.screened_at.isoformat(),
             "next_screen_due": safety.rescreen_due(self.row.screened_at).date().isoformat(),
             "medication_changes": self.changes,
+            "screen_changes": screen_changes(self.row, self.previous_screened_at),
         }
+
+
+def screen_changes(row: ScreenRow, previous_at: datetime | None) -> dict[str, Any] | None:
+    """What a stored screen added, removed and kept against the one before (None: first)."""
+    if row.changes is None:
+        return None
+    return {"previous_screened_at": previous_at.isoformat() if previous_at else None,
+            **row.changes}
 
 
 def latest_screen(*, session: Session, person_id: uuid.UUID) -> ScreenRow | None:
@@ -66,6 +77,31 @@ def latest_screen(*, session: Session, person_id: uuid.UUID) -> ScreenRow | None
     return session.scalars(query).first()
 
 
+def screen_history(*, session: Session, person_id: uuid.UUID) -> list[ScreenRow]:
+    """Every screen of the person, oldest first (each with its ``changes``)."""
+    query = (
+        select(ScreenRow)
+        .where(ScreenRow.person_id == person_id)
+        .order_by(ScreenRow.screened_at)
+    )
+    return list(session.scalars(query))
+
+
+def _merged(
+    previous: ScreenRow | None, declared: Sequence[str], medications: Sequence[str],
+    removals: tuple[Sequence[str], Sequence[str]], fields: tuple[str, str],
+) -> screen_merge.ScreenMerge:
+    return screen_merge.merge_screen(
+        list(previous.conditions) if previous else [],
+        list(previous.medications) if previous else [],
+        declared,
+        medications,
+        remove_conditions=removals[0],
+        remove_medications=removals[1],
+        fields=fields,
+    )
+
+
 def record_screen(
     *,
     session: Session,
@@ -74,16 +110,21 @@ def record_screen(
     medications: Sequence[str] = (),
     pregnant: bool = False,
     breastfeeding: bool = False,
+    removals: tuple[Sequence[str], Sequence[str]] = ((), ()),
+    removal_fields: tuple[str, str] = ("remove_condition", "remove_medication"),
     now: datetime | None = None,
 ) -> ScreenOutcome:
-    """Screen and store the result; a crisis item opens the crisis flow in the same write."""
-    result = safety.screen(
-        conditions, medications, pregnant=pregnant, breastfeeding=breastfeeding
-    )
+    """Screen and store the result; a crisis item opens the crisis flow in the same write.
+
+    A block of the previous screen that this one leaves out is kept
+    (``domain.screen_merge``): only ``removals`` (conditions, medications) take it away, and
+    the stored ``changes`` say what was added, removed (and confirmed) and kept.
+    ``removal_fields`` names the two removal fields in the caller's words for its errors.
+    """
     previous = latest_screen(session=session, person_id=person.id)
-    changes = (
-        safety.medication_changes(previous.generics, result.generics) if previous else None
-    )
+    declared = [*conditions, *["pregnancy"] * pregnant, *["breastfeeding"] * breastfeeding]
+    merged = _merged(previous, declared, medications, removals, removal_fields)
+    result = safety.screen(merged.conditions, merged.medications)
     row = ScreenRow(
         person_id=person.id,
         screened_at=now or utcnow(),
@@ -92,19 +133,29 @@ def record_screen(
         generics=list(result.generics),
         verdict=result.verdict,
         reasons=[reason.to_dict() for reason in result.reasons],
+        changes=merged.changes() if previous else None,
     )
     session.add(row)
     session.flush()
-    event = None
-    if result.crisis:
-        event = open_crisis(
-            session=session,
-            person=person,
-            triggers=(safety.TRIGGER_SCREEN,),
-            source="screen",
-            source_id=row.id,
-        )
-    return ScreenOutcome(row, result, changes, event)
+    changes = safety.medication_changes(previous.generics, result.generics) if previous else None
+    previous_at = previous.screened_at if previous else None
+    return ScreenOutcome(row, result, changes, _screen_crisis(session, person, row, result),
+                         previous_at)
+
+
+def _screen_crisis(
+    session: Session, person: Person, row: ScreenRow, result: safety.ScreenResult
+) -> CrisisEventRow | None:
+    if not result.crisis:
+        return None
+    return open_crisis(
+        session=session,
+        person=person,
+        triggers=(safety.TRIGGER_SCREEN,),
+        source="screen",
+        source_id=row.id,
+        answers_date=row.screened_at.astimezone(ZoneInfo(person.timezone)).date(),
+    )
 
 
 def record_medication_change(
@@ -181,6 +232,11 @@ def require_current_screen(
     return row
 
 
+def flag_date(event: CrisisEventRow) -> date:
+    """The date a crisis flag carries: its answers' date, else the day it was recorded."""
+    return event.answers_date or event.triggered_at.date()
+
+
 def open_crises(*, session: Session, person_id: uuid.UUID) -> list[CrisisEventRow]:
     """Crisis events not yet acknowledged, oldest first."""
     query = (
@@ -207,7 +263,7 @@ def check_dose_allowed(
     """Refuse a dose under an unacknowledged crisis, without a current screen, or a block."""
     events = open_crises(session=session, person_id=person.id)
     if events:
-        since = events[0].triggered_at.date().isoformat()
+        since = min(flag_date(e) for e in events).isoformat()
         help_now = crisis.resources_line(person_region(person))
         raise SafetyBlock(
             f"dose refused: a crisis flag from {since} is not acknowledged. Help now — "
@@ -252,10 +308,17 @@ def open_crisis(
     triggers: Sequence[str],
     source: str,
     source_id: uuid.UUID | None = None,
+    answers_date: date | None = None,
 ) -> CrisisEventRow:
-    """Record a crisis event (dose refused until acknowledged) and its alert."""
+    """Record a crisis event (dose refused until acknowledged) and its alert.
+
+    ``answers_date`` is the date of the answers behind the flag (a questionnaire's own
+    date), which the flag carries; the row's ``triggered_at`` is when it was recorded.
+    """
     event = CrisisEventRow(
         person_id=person.id,
+        triggered_at=utcnow(),
+        answers_date=answers_date,
         triggers=list(triggers),
         source=source,
         source_id=source_id,
@@ -268,7 +331,8 @@ def open_crisis(
         session=session,
         person_id=person.id,
         kind=ALERT_CRISIS,
-        message=f"crisis flag ({source}): {described}",
+        message=f"crisis flag ({source}, answers of {flag_date(event).isoformat()}): "
+        f"{described}",
         source_id=event.id,
     )
     return event
@@ -304,6 +368,7 @@ def crisis_for_response(
         triggers=triggers,
         source=response.instrument,
         source_id=response.id,
+        answers_date=response.local_date,
     )
 
 
@@ -344,6 +409,9 @@ def crisis_payload_for(
         triggers=triggers,
     )
     payload["open_since"] = events[0].triggered_at.isoformat() if events else None
+    payload["answers_date"] = (
+        min(flag_date(e) for e in events).isoformat() if events else None
+    )
     return payload
 
 

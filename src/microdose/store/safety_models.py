@@ -31,6 +31,9 @@ class ScreenRow(Base):
     generics: Mapped[list[str]] = mapped_column(JSON, default=list)
     verdict: Mapped[str] = mapped_column(String(8))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: against the previous screen: ``{"added", "removed", "removed_confirmed", "kept"}``
+    #: (None for the first screen); the history of what was removed, and when
+    changes: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
 
 
 class MedicationChangeRow(Base):
@@ -50,6 +53,9 @@ class CrisisEventRow(Base):
     id: Mapped[uuid.UUID] = id_column()
     person_id: Mapped[uuid.UUID] = person_fk()
     triggered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: the date of the answers that raised the flag (a questionnaire's own date), which can
+    #: be earlier than ``triggered_at``, the time it was recorded
+    answers_date: Mapped[date | None] = mapped_column(Date, nullable=True)
     triggers: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str] = mapped_column(String(32))
     source_id: Mapped[uuid.UUID | None] = mapped_column(SAUuid, nullable=True)

@@ -40,6 +40,18 @@ class ScreenCreate(StrictModel):
     medications: list[Name] = Field(default_factory=list, max_length=30)
     pregnant: bool = False
     breastfeeding: bool = False
+    #: blocks of the last screen that no longer apply: a block left out is kept otherwise
+    remove_conditions: list[Name] = Field(default_factory=list, max_length=30)
+    remove_medications: list[Name] = Field(default_factory=list, max_length=30)
+
+
+class ScreenChanges(BaseModel):
+    """Against the previous screen: what was added, removed (confirmed removals) and kept."""
+
+    added: list[str]
+    removed: list[str]
+    removed_confirmed: list[str]
+    kept: list[str]
 
 
 class Reason(BaseModel):
@@ -61,6 +73,8 @@ class ScreenPublic(BaseModel):
     screened_at: dt.datetime
     next_screen_due: dt.date
     rescreen_due_now: str | None = None
+    #: None for a person's first screen
+    changes: ScreenChanges | None = None
 
 
 class AdverseCreate(StrictModel):
@@ -143,6 +157,7 @@ def _screen_public(session: Any, person: Any, row: Any) -> ScreenPublic:
         screened_at=row.screened_at,
         next_screen_due=rules.rescreen_due(row.screened_at).date(),
         rescreen_due_now=due,
+        changes=ScreenChanges.model_validate(row.changes) if row.changes else None,
     )
 
 
@@ -160,6 +175,8 @@ def create_screen(
             medications=body.medications,
             pregnant=body.pregnant,
             breastfeeding=body.breastfeeding,
+            removals=(body.remove_conditions, body.remove_medications),
+            removal_fields=("remove_conditions", "remove_medications"),
         )
         return 201, _screen_public(session, person, outcome.row).model_dump(mode="json")
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from microdose.domain import adverse, evidence
+from microdose.domain import adverse, evidence, screen_merge
 from microdose.domain import safety as safety_rules
 from microdose.domain.errors import MicrodoseError
 from microdose.services import crisis, safety
@@ -44,6 +44,8 @@ class ScreenForm(FormBase):
     medications: str = ""
     pregnant: str = ""
     breastfeeding: str = ""
+    remove_conditions: list[str] = Field(default_factory=list)
+    remove_medications: list[str] = Field(default_factory=list)
 
 
 class AdverseForm(FormBase):
@@ -78,6 +80,8 @@ def safety_summary(state: WebState) -> dict[str, Any]:
         "next_due": safety_rules.rescreen_due(row.screened_at).date(),
         "due": due,
         "reasons": row.reasons,
+        "blocks": screen_merge.blocks_of(row.conditions, row.medications),
+        "changes": row.changes,
     }
 
 
@@ -122,6 +126,8 @@ def save_screen(request: Request, state: StateDep, form: Annotated[ScreenForm, F
             medications=_lines(form.medications),
             pregnant=bool(form.pregnant),
             breastfeeding=bool(form.breastfeeding),
+            removals=(form.remove_conditions, form.remove_medications),
+            removal_fields=("remove_conditions", "remove_medications"),
         )
         return 201, {"verdict": outcome.result.verdict}
 
