@@ -236,9 +236,17 @@ def test_resources_follow_the_region(cli: CliRun, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("LANG", "fr_FR.UTF-8")  # a country without its own resources: 112
     fallback = as_json(cli("score", "phq9", "--answers", "0,0,0,0,0,0,0,0,1", "--json"))
     assert {r["region"] for r in fallback["crisis"]["resources"]} == {"INTL"}
+    assert fallback["crisis"]["region_unknown"] is True
+    text = cli("score", "phq9", "--answers", "0,0,0,0,0,0,0,0,1").stdout
+    for name in ("Find A Helpline", "Befrienders Worldwide", "112 from any mobile phone"):
+        assert name in text
+    assert "To see your country's helplines: `microdose crisis region CODE`" in text
+    assert "`microdose crisis region CODE`" in cli("crisis", "show").stdout
     monkeypatch.setenv("MICRODOSE_REGION", "US")
     us = as_json(cli("score", "phq9", "--answers", "0,0,0,0,0,0,0,0,1", "--json"))
     assert us["crisis"]["resources"][0]["contact"] == "call or text 988"
+    assert us["crisis"]["region"] == "US" and us["crisis"]["region_unknown"] is False
+    assert "crisis region CODE" not in cli("crisis", "show").stdout
     assert as_json(cli("crisis", "region", "uk", "--json"))["region"] == "GB"
     answered = crisis_answer(cli)
     assert answered["crisis"]["resources"][0]["name"] == "Samaritans"

@@ -184,12 +184,20 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize(("region", "numbers"), EXPECTED.items())
-def test_resources_per_region_end_with_the_112_fallback(region: str, numbers: list[str]) -> None:
+def test_resources_per_region_end_with_the_international_fallback(region: str, numbers: list[str]) -> None:
     found = crisis.resources_for(region)
     contacts = " ".join(r.contact for r in found if r.region == region)
     for number in numbers:
         assert number in contacts
-    assert found[-2].contact == "call 112" and found[-1].region == "INTL"
+    if region == "INTL":  # no region: the whole international set
+        assert [r.name for r in found] == [
+            "Emergency services", "Find A Helpline", "Befrienders Worldwide",
+            "International Association for Suicide Prevention"]
+        assert "112" in found[0].contact and "emergency department" in found[0].contact
+    else:  # a region's own, then one line for away from home
+        assert found[-1].region == "INTL" and found[-1].name == "Away from home"
+        assert "112" in found[-1].contact and "findahelpline.com" in found[-1].contact
+        assert all(r.region == region for r in found[:-1])
     assert all(r.reviewed for r in found)
     assert set(found[0].to_dict()) == {"name", "contact", "region"}
 

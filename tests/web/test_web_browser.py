@@ -58,7 +58,19 @@ def questionnaire_journey(j: Journey, item9: str) -> None:
         if number == 1:
             j.no_horizontal_scroll()
             j.shot("questionnaire-item")
+        if number == 9:
+            assert j.page.locator("#crisis-now").is_hidden()  # nothing shown before an answer
         j.page.get_by_label(label, exact=True).check()
+        if number == 9 and label != "Not at all":
+            # help at once, before the questionnaire is finished
+            j.page.locator("#crisis-now").wait_for(state="visible")
+            j.shot("crisis-at-once")
+            j.page.get_by_label("Not at all", exact=True).check()
+            assert j.page.locator("#crisis-now").is_hidden()
+            j.page.get_by_label(label, exact=True).check()
+            j.page.locator("#crisis-now").wait_for(state="visible")
+        elif number == 9:
+            assert j.page.locator("#crisis-now").is_hidden()
         j.page.get_by_role("button", name="Finish and save" if number == 9 else "Next").click()
     if item9 != "Not at all":
         # the crisis resources come before anything else, with the acknowledgement

@@ -23,10 +23,21 @@ def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def region_hint() -> str:
+    """How to see a country's own helplines when no region is known (CLI words)."""
+    from microdose.services.crisis import FALLBACK_REGION, known_regions
+
+    codes = ", ".join(code for code in known_regions() if code != FALLBACK_REGION)
+    return ("These are international options. To see your country's "
+            f"helplines: `microdose crisis region CODE` (one of {codes}).")
+
+
 def crisis_text(payload: dict[str, Any]) -> str:
     """The crisis resources as text, shown before anything else."""
     lines = ["", "!" * 72, "  " + payload["message"], ""]
     lines += [f"  • {r['name']}: {r['contact']}" for r in payload["resources"]]
+    if payload.get("region_unknown"):
+        lines += ["", "  " + region_hint()]
     if payload.get("review_warning"):
         lines += ["", "  " + payload["review_warning"]]
     lines += ["", "  Run `microdose crisis ack` once you have seen this.", "!" * 72, ""]

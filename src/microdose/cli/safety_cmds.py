@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from microdose.cli.measure_cmds import JsonOpt
-from microdose.cli.output import emit, state
+from microdose.cli.output import emit, region_hint, state
 from microdose.domain.safety import CONDITION_RULES
 
 CONDITION_HELP = (
@@ -158,6 +158,8 @@ def crisis_show(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     text += f"\nhelp now ({region}):\n" + "\n".join(
         f"  • {r['name']}: {r['contact']}" for r in data["resources"]
     )
+    if region == crisis.FALLBACK_REGION:
+        text += "\n" + region_hint()
     emit(data, as_json, text)
 
 
@@ -213,7 +215,10 @@ def crisis_region(
         "resources": [r.to_dict() for r in crisis.resources_for(region)],
     }
     how = "journal setting" if stored else "MICRODOSE_REGION, system locale or fallback"
-    emit(data, as_json, f"crisis resources region: {region} ({how})")
+    text = f"crisis resources region: {region} ({how})"
+    if region == crisis.FALLBACK_REGION:
+        text += "\n" + region_hint()
+    emit(data, as_json, text)
 
 
 def _adverse_text(data: dict[str, Any]) -> str:

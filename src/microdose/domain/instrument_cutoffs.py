@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 __all__ = [
     "CRISIS_FLAGS",
+    "CRISIS_ITEMS",
     "DASS21_BANDS",
     "DASS21_MEANINGLESS_ITEM",
     "DASS21_MEANINGLESS_MIN",
@@ -184,6 +185,12 @@ NORMS: Mapping[str, Norm] = MappingProxyType(
         ),
     }
 )
+
+#: Items whose answer alone opens the crisis flow: instrument → (item number, lowest answer).
+CRISIS_ITEMS: dict[str, tuple[int, int]] = {
+    "phq9": (PHQ9_SUICIDE_ITEM, PHQ9_SUICIDE_MIN),
+    "dass21": (DASS21_MEANINGLESS_ITEM, DASS21_MEANINGLESS_MIN),
+}
 
 #: Flags that must open the crisis flow in every interface.
 CRISIS_FLAGS: frozenset[str] = frozenset({"suicidal_ideation", "meaningless_life"})

@@ -17,6 +17,7 @@ from typing import Any
 from microdose.domain.errors import InvalidInput
 from microdose.domain.instrument_cutoffs import (
     CRISIS_FLAGS,
+    CRISIS_ITEMS,
     DASS21_BANDS,
     DASS21_MEANINGLESS_ITEM,
     DASS21_MEANINGLESS_MIN,
@@ -46,6 +47,7 @@ from microdose.domain.instrument_items import INSTRUMENTS, Instrument
 
 __all__ = [
     "CRISIS_FLAGS",
+    "CRISIS_ITEMS",
     "DASS21_BANDS",
     "DASS21_SUBSCALE_ITEMS",
     "GAD7_BANDS",

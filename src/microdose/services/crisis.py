@@ -102,10 +102,16 @@ def resolve_region(journal_region: str | None, env_region: str | None = None) ->
 
 
 def resources_for(region: str) -> list[Resource]:
-    """The region's resources followed by the international fallback (112)."""
+    """The region's resources, then one line for away from home (112, helplines by country).
+
+    ``INTL`` (no region known) is the complete international set: emergency numbers, and
+    three directories of helplines by country.
+    """
     data = _data()
-    codes = [region, FALLBACK_REGION] if region != FALLBACK_REGION else [FALLBACK_REGION]
-    return [Resource(**item) for code in codes for item in data["regions"].get(code, [])]
+    if region == FALLBACK_REGION:
+        return [Resource(**item) for item in data["regions"][FALLBACK_REGION]]
+    items = [*data["regions"].get(region, []), *data["abroad"]]
+    return [Resource(**item) for item in items]
 
 
 def crisis_payload(
@@ -128,6 +134,9 @@ def crisis_payload(
         "review_due": review_due().isoformat(),
         "review_warning": review_warning(),
     }
+    payload["region"] = region
+    #: no region known: the international options, and the interfaces say how to set one
+    payload["region_unknown"] = region == FALLBACK_REGION
     if triggers:
         payload["triggers"] = list(triggers)
     return payload

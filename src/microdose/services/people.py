@@ -25,6 +25,20 @@ def check_timezone(name: str) -> str:
     return name
 
 
+def set_timezone(*, session: Session, person: Person, timezone: str) -> str:
+    """Store the person's time zone (an IANA name such as ``Europe/Berlin``).
+
+    Records keep the zone they were made in; the new zone decides "today" from now on.
+    """
+    name = timezone.strip()
+    if name not in available_timezones():
+        raise InvalidInput("timezone", f"{name!r} is not a time zone",
+                           "IANA names such as Europe/Berlin or America/New_York")
+    person.timezone = name
+    session.flush()
+    return name
+
+
 def refuse_future(
     *, session: Session, person_id: uuid.UUID, day: date, field: str = "date"
 ) -> None:

@@ -14,15 +14,17 @@ from sqlalchemy.orm import Session
 
 from microdose.domain import instruments, protocols
 from microdose.domain.errors import InvalidInput, MicrodoseError, NotFound
+from microdose.services.crisis import crisis_payload
 from microdose.services.overview import due_instruments
 from microdose.services.people import local_today
 from microdose.services.plans import active_plan, create_plan
 from microdose.services.questionnaires import responses
-from microdose.services.safety import reminders_paused, submit_response
+from microdose.services.safety import person_region, reminders_paused, submit_response
 from microdose.store.models import Person, ResponseRow
 from microdose.web.pages.forms import NOISE_BAND, FormBase, submit
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
+from microdose.web.platform.state import WebState
 from microdose.web.platform.views import form_error, render
 from microdose.web.schemas.convert import has_crisis_flag
 
@@ -75,8 +77,28 @@ def questionnaires_page(request: Request, state: StateDep) -> HTMLResponse:
     )
 
 
+def _crisis_help(
+    state: WebState, inst: instruments.Instrument, answers: list[str]
+) -> dict[str, Any]:
+    """The help panel of a step: on the crisis item itself (shown at once by a script when
+    the answer reaches the threshold), and shown outright once an earlier answer did."""
+    item = instruments.CRISIS_ITEMS.get(inst.key)
+    if item is None:
+        return {"crisis_min": None, "crisis_shown": False}
+    number, lowest = item
+    given = answers[number - 1] if len(answers) >= number else ""
+    shown = given.lstrip("-").isdigit() and int(given) >= lowest
+    if len(answers) + 1 != number and not shown:
+        return {"crisis_min": None, "crisis_shown": False}
+    with state.sessions() as session:
+        region = person_region(state.person(session), state.settings.region)
+        session.commit()
+    return {"crisis_min": lowest, "crisis_shown": shown, "payload": crisis_payload(region)}
+
+
 def _step_page(
-    request: Request, inst: instruments.Instrument, answers: list[str], **extra: Any
+    request: Request, state: WebState, inst: instruments.Instrument, answers: list[str],
+    **extra: Any,
 ) -> HTMLResponse:
     step = len(answers)
     context = {
@@ -84,15 +106,16 @@ def _step_page(
         "step": step,
         "answers": ",".join(answers),
         "labels": list(enumerate(inst.answer_labels, inst.min_answer)),
+        **_crisis_help(state, inst, answers),
         **extra,
     }
     return render(request, "measures/questionnaire_step.html", context, extra.get("code", 200))
 
 
 @router.get("/questionnaires/{key}", response_class=HTMLResponse)
-def questionnaire_start(request: Request, key: str) -> HTMLResponse:
+def questionnaire_start(request: Request, state: StateDep, key: str) -> HTMLResponse:
     """The first item of a questionnaire."""
-    return _step_page(request, _instrument(key), [])
+    return _step_page(request, state, _instrument(key), [])
 
 
 @router.post("/questionnaires/{key}")
@@ -103,15 +126,15 @@ def questionnaire_step(
     inst = _instrument(key)
     answers = [a for a in form.answers.split(",") if a != ""][: inst.n_items]
     if form.back:
-        return _step_page(request, inst, answers[:-1])
+        return _step_page(request, state, inst, answers[:-1])
     try:
         instruments.parse_item(inst, len(answers) + 1, form.answer)
     except InvalidInput:
         error = {"field": "answer", "message": "choose one answer to go on"}
-        return _step_page(request, inst, answers, error=error, code=422)
+        return _step_page(request, state, inst, answers, error=error, code=422)
     answers.append(form.answer.strip())
     if len(answers) < inst.n_items:
-        return _step_page(request, inst, answers)
+        return _step_page(request, state, inst, answers)
     values = instruments.parse_answers(inst, ",".join(answers))
 
     def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
@@ -127,7 +150,7 @@ def questionnaire_step(
     try:
         submit(state, form, f"/questionnaires/{inst.key}", work)
     except MicrodoseError as exc:
-        return _step_page(request, inst, answers[:-1], error=form_error(exc), code=422)
+        return _step_page(request, state, inst, answers[:-1], error=form_error(exc), code=422)
     return RedirectResponse(f"/questionnaires/{inst.key}/latest", status_code=303)
 
 

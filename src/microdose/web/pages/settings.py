@@ -1,8 +1,9 @@
-"""HTML pages: settings (crisis-help region), and the journal's export and deletion."""
+"""HTML pages: settings (time zone, crisis-help region), and the journal's export and deletion."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
+from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from microdose.domain.errors import InvalidInput, MicrodoseError
 from microdose.reports.exports import EXPORTERS
 from microdose.services import crisis, portability, safety
+from microdose.services.people import set_timezone
 from microdose.store.models import Person
 from microdose.web.pages.forms import FormBase, submit
 from microdose.web.platform.deps import StateDep
@@ -26,6 +28,12 @@ class RegionForm(FormBase):
     """The crisis-resource region."""
 
     region: str = "auto"
+
+
+class TimezoneForm(FormBase):
+    """The person's time zone (where their day starts at midnight)."""
+
+    timezone: str = ""
 
 
 class DeleteForm(FormBase):
@@ -44,8 +52,10 @@ def _settings_page(
             "region": person.region,
             "region_used": safety.person_region(person, state.settings.region),
             "regions": crisis.known_regions(),
+            "timezones": sorted(available_timezones()),
             "formats": ["json", "csv", *EXPORTERS],
             "database": _safe_url(state.settings.database_url),
+            "values": {},
             **extra,
         }
         session.commit()
@@ -78,6 +88,25 @@ def save_region(request: Request, state: StateDep, form: Annotated[RegionForm, F
     except MicrodoseError as exc:
         return _settings_page(request, state, {"error": form_error(exc)}, exc.http_status)
     return RedirectResponse("/settings?saved=region", status_code=303)
+
+
+@router.post("/settings/timezone")
+def save_timezone(
+    request: Request, state: StateDep, form: Annotated[TimezoneForm, Form()]
+) -> Response:
+    """Set the time zone that decides the person's "today"."""
+
+    def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
+        return 200, {
+            "timezone": set_timezone(session=session, person=person, timezone=form.timezone)
+        }
+
+    try:
+        submit(state, form, "/settings/timezone", work)
+    except MicrodoseError as exc:
+        extra = {"error": form_error(exc), "values": {"timezone": form.timezone}}
+        return _settings_page(request, state, extra, exc.http_status)
+    return RedirectResponse("/settings?saved=timezone", status_code=303)
 
 
 @router.post("/settings/delete")
