@@ -184,7 +184,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize(("region", "numbers"), EXPECTED.items())
-def test_resources_per_region_end_with_the_international_fallback(region: str, numbers: list[str]) -> None:
+def test_resources_per_region_end_with_the_international_fallback(
+    region: str, numbers: list[str]
+) -> None:
     found = crisis.resources_for(region)
     contacts = " ".join(r.contact for r in found if r.region == region)
     for number in numbers:
