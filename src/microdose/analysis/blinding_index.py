@@ -11,14 +11,30 @@ difference of two multinomial proportions,
 
     Var(BI) = [p_c(1 − p_c) + p_i(1 − p_i) + 2·p_c·p_i] / n,   p_c = c/n, p_i = i/n,
 
-and the 95% interval is BI ± 1.96·SE (Bang 2004), clipped to [−1, 1]. Bang et al. read
-−0.2 ≤ BI ≤ 0.2 as blinding kept.
+Bang et al. read −0.2 ≤ BI ≤ 0.2 as blinding kept.
+
+**The interval.** Bang's Wald interval BI ± 1.96·SE collapses to a single point when
+every answer is the same (all correct, all wrong, all "don't know": SE = 0), however few
+answers there were. The 95% interval here is instead the score interval for a
+difference of two proportions from one multinomial sample (Tango 1998, Stat Med 17:891,
+written for paired proportions, whose discordant cells are our correct and incorrect
+answers): the values θ of p_c − p_i at which the score statistic
+
+    z(θ) = (c − i − nθ) / √(n·(2·q̃ + θ − θ²)),
+
+with q̃ the maximum-likelihood p_i under p_c − p_i = θ (a quadratic's root), stays within
+±1.96. It is close to the Wald interval with many answers, and as wide as the number of
+answers warrants at the edges: all 6 of 6 "don't know" gives ±0.39 (the Wilson bound
+z²/(n + z²)), all 6 correct 0.22 to 1. With no answers the index is **not estimable**
+(NaN estimate and interval).
 
 BI is the mean of a score per answer (+1 correct, −1 incorrect, 0 don't know), and the
 variance above is that mean's plug-in variance. When one person answers several times
 (daily guesses, several timepoints) the answers are not independent; given ``clusters``,
 the variance is the cluster-robust (sandwich) variance of that mean, which reduces to
-Bang's formula when every cluster holds one answer.
+Bang's formula when every cluster holds one answer, and the interval is the Wald interval
+with that SE; if that SE is 0 (every answer alike) the score interval above is used with
+the number of people (clusters) as the sample size.
 """
 
 from __future__ import annotations
@@ -27,8 +43,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy import optimize
 
-__all__ = ["BangIndex", "bang_index", "bang_index_from_guesses"]
+__all__ = ["BangIndex", "bang_index", "bang_index_from_guesses", "score_interval"]
 
 Z95 = 1.959963984540054
 ARMS = ("active", "placebo")
@@ -46,13 +63,53 @@ class BangIndex:
     correct: int
     incorrect: int
     dont_know: int
-    method: str = "Bang blinding index (Bang, Ni & Davis 2004)"
+    method: str = "Bang blinding index (Bang, Ni & Davis 2004); 95% score interval (Tango 1998)"
+
+    @property
+    def estimable(self) -> bool:
+        """False when nobody in the arm answered (no guesses): no index at all."""
+        return self.n > 0 and bool(np.isfinite(self.estimate))
 
 
 def _interval(estimate: float, se: float) -> tuple[float, float]:
     if not np.isfinite(estimate) or not np.isfinite(se):
         return (float("nan"), float("nan"))
     return (max(-1.0, estimate - Z95 * se), min(1.0, estimate + Z95 * se))
+
+
+def _tango_z(theta: float, correct: float, incorrect: float, n: float) -> float:
+    """Tango's score statistic for H: p_c − p_i = θ."""
+    a = 2 * n
+    b = -correct - incorrect + (2 * n - correct + incorrect) * theta
+    c = -incorrect * theta * (1 - theta)
+    q = (-b + np.sqrt(max(b * b - 4 * a * c, 0.0))) / (2 * a)
+    gap = correct - incorrect - n * theta
+    variance = n * (2 * q + theta - theta**2)
+    if variance <= 0:
+        return float(np.sign(gap) * np.inf) if gap else 0.0
+    return float(gap / np.sqrt(variance))
+
+
+def score_interval(correct: float, incorrect: float, n: float) -> tuple[float, float]:
+    """Tango's 95% score interval for p_c − p_i from one multinomial sample.
+
+    Examples
+    --------
+    Six answers, all "don't know": the index is 0, the interval not a point.
+
+    >>> [round(end, 3) for end in score_interval(0, 0, 6)]
+    [-0.39, 0.39]
+    """
+    if n <= 0:
+        return (float("nan"), float("nan"))
+    estimate, edge = (correct - incorrect) / n, 1 - 1e-12
+
+    def z(theta: float) -> float:
+        return _tango_z(theta, correct, incorrect, n)
+
+    low = -1.0 if z(-edge) <= Z95 else optimize.brentq(lambda t: z(t) - Z95, -edge, estimate)
+    high = 1.0 if z(edge) >= -Z95 else optimize.brentq(lambda t: z(t) + Z95, estimate, edge)
+    return (float(low), float(high))
 
 
 def bang_index(correct: int, incorrect: int, dont_know: int, *, arm: str = "active") -> BangIndex:
@@ -74,7 +131,8 @@ def bang_index(correct: int, incorrect: int, dont_know: int, *, arm: str = "acti
     p_c, p_i = correct / n, incorrect / n
     estimate = p_c - p_i
     se = float(np.sqrt((p_c * (1 - p_c) + p_i * (1 - p_i) + 2 * p_c * p_i) / n))
-    return BangIndex(arm, estimate, se, _interval(estimate, se), n, correct, incorrect, dont_know)
+    interval = score_interval(correct, incorrect, n)
+    return BangIndex(arm, estimate, se, interval, n, correct, incorrect, dont_know)
 
 
 def _cluster_se(scores: NDArray[np.float64], clusters: ArrayLike) -> float:
@@ -120,15 +178,13 @@ def _arm_index(
     if clusters is None or base.n == 0:
         return base
     scores = np.where(np.isnan(said), 0.0, np.where(said == right, 1.0, -1.0))
-    se = _cluster_se(scores, np.asarray(clusters, dtype=object)[mask])
-    return BangIndex(
-        arm,
-        base.estimate,
-        se,
-        _interval(base.estimate, se),
-        base.n,
-        correct,
-        incorrect,
-        unsure,
-        base.method + ", cluster-robust SE",
-    )
+    who = np.asarray(clusters, dtype=object)[mask]
+    se = _cluster_se(scores, who)
+    if se > 0:
+        interval = _interval(base.estimate, se)
+        method = "Bang blinding index (Bang, Ni & Davis 2004), cluster-robust SE, Wald 95% CI"
+    else:
+        people = len(set(who.astype(str).tolist()))
+        interval = score_interval(correct * people / base.n, incorrect * people / base.n, people)
+        method = "Bang blinding index, every answer alike: score 95% CI (Tango 1998) on the people"
+    return BangIndex(arm, base.estimate, se, interval, base.n, correct, incorrect, unsure, method)
