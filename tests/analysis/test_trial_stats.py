@@ -1,110 +1,168 @@
-"""N-of-1 trial statistics: randomisation test, Welch effect, posterior, guess model."""
+"""N-of-1 trial statistics: the design-matched effect, the randomisation test and its
+interval, the verdict, the posterior with its prior, the days-after model, the guess model."""
 
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from scipy import integrate, stats
+from statsmodels.regression.linear_model import GLSAR
 
-from microdose.analysis.trial import (
-    block_flips,
-    guess_model,
-    posterior_benefit,
-    randomisation_p_values,
-    randomisation_test,
-    welch_effect,
+from microdose.analysis.after_dose import after_dose_effect, attribute
+from microdose.analysis.n_of_1 import analyse_outcome, verdict
+from microdose.analysis.paired import (
+    block_differences,
+    paired_effect,
+    sign_flip_p,
+    sign_flip_test,
+    sign_flips,
 )
+from microdose.analysis.trial import guess_model, posterior_benefit
 from microdose.domain.errors import InvalidInput
 
 
-def brute_force_p(values: np.ndarray, active: np.ndarray, blocks: np.ndarray) -> float:
-    """Independent reference: list every allocation the design allows, one by one."""
-    labels = sorted(set(blocks.tolist()))
-    observed = values[active].mean() - values[~active].mean()
+def brute_force_p(diffs: np.ndarray, shift: float = 0.0) -> float:
+    """Independent reference: every within-block swap, one by one, on the unit values."""
+    centred = diffs - shift
+    observed = abs(centred.mean())
     hits = total = 0
-    for swaps in itertools.product((False, True), repeat=len(labels)):
-        assigned = active.copy()
-        for label, swap in zip(labels, swaps, strict=True):
-            if swap:
-                assigned[blocks == label] = ~assigned[blocks == label]
-        diff = values[assigned].mean() - values[~assigned].mean()
-        hits += abs(diff) >= abs(observed) - 1e-12
+    for signs in itertools.product((1, -1), repeat=diffs.size):
+        hits += abs(np.mean(np.array(signs) * centred)) >= observed - 1e-12
         total += 1
     return hits / total
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_exact_randomisation_test_matches_enumeration(seed: int) -> None:
+def brute_force_interval(diffs: np.ndarray) -> tuple[float, float]:
+    """The hull of the shifts not rejected at 5%, from the brute-force p-value.
+
+    The p-value only changes at means of subsets of the differences, so it is evaluated
+    at every subset mean and halfway between neighbours; the interval's ends are the
+    infimum and supremum of the accepted points."""
+    means = sorted(
+        {
+            float(np.mean(diffs[list(subset)]))
+            for size in range(1, diffs.size + 1)
+            for subset in itertools.combinations(range(diffs.size), size)
+        }
+    )
+    points = [(m, m, m) for m in means] + [
+        ((a + b) / 2, a, b) for a, b in itertools.pairwise(means)
+    ]
+    accepted = [(lo, hi) for x, lo, hi in points if brute_force_p(diffs, x) > 0.05]
+    return min(lo for lo, _hi in accepted), max(hi for _lo, hi in accepted)
+
+
+def test_block_differences_pair_days_and_week_means() -> None:
+    # pairs: one active and one placebo day per block
+    d, labels = block_differences([5, 3, 4, 6], [True, False, False, True], [0, 0, 1, 1])
+    assert d.tolist() == [2.0, 2.0] and labels.tolist() == [0, 1]
+    # weeks: the dose days of each week averaged, the two weeks of a block paired
+    values = np.array([6, 7, 8, 3, 4, 2, 5, 5, 5, 6, 4, 5])
+    active = np.array([1, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1], bool)
+    block = np.repeat([0, 1], 6)
+    d, _labels = block_differences(values, active, block)
+    assert d == pytest.approx([7 - 3, 5 - 5])
+    # a block without a placebo value (a missed check-in) is left out
+    d, labels = block_differences([5, np.nan, 4, 6], [True, False, False, True], [0, 0, 1, 1])
+    assert labels.tolist() == [1]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_paired_effect_matches_scipy(seed: int) -> None:
     rng = np.random.default_rng(seed)
-    # pairs (6 blocks of 2) and weeks-like blocks of unequal size (3 + 2 days)
-    designs = [np.repeat(np.arange(6), 2), np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2])]
-    for blocks in designs:
-        active = np.zeros(blocks.size, bool)
-        for label in set(blocks.tolist()):
-            idx = np.flatnonzero(blocks == label)
-            active[idx[: idx.size // 2 + rng.integers(0, 2) * (idx.size % 2)]] = True
-            if rng.random() < 0.5:
-                active[idx] = ~active[idx]
-        values = rng.normal(5, 1.5, blocks.size).round()
-        result = randomisation_test(values, active, blocks)
-        assert result.p == pytest.approx(brute_force_p(values, active, blocks), abs=1e-12)
-        assert result.draws is None and result.allocations == 2 ** len(set(blocks.tolist()))
+    on, off = rng.normal(6, 1.5, 7), rng.normal(5, 1.5, 7)
+    effect = paired_effect(on - off)
+    # scipy.stats.ttest_rel(on, off) and ttest_1samp(on - off, 0): the same paired t
+    reference = stats.ttest_rel(on, off)
+    one_sample = stats.ttest_1samp(on - off, 0.0)
+    interval = reference.confidence_interval(0.95)
+    assert effect.estimate == pytest.approx(np.mean(on - off))
+    assert effect.p == pytest.approx(reference.pvalue) == pytest.approx(one_sample.pvalue)
+    assert effect.df == reference.df == 6
+    assert effect.ci95 == pytest.approx((interval.low, interval.high))
+    assert effect.se == pytest.approx(stats.sem(on - off))
+    with pytest.raises(InvalidInput):
+        paired_effect([1.0])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exact_randomisation_p_and_interval_match_enumeration(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    diffs = rng.normal(0.8, 1.5, 6 + seed % 3).round(1)
+    result = sign_flip_test(diffs)
+    assert result.draws is None and result.allocations == 2**diffs.size
+    assert result.p == pytest.approx(brute_force_p(diffs), abs=1e-12)  # brute force
+    low, high = brute_force_interval(diffs)  # brute force: the test inverted over shifts
+    assert result.ci95 == pytest.approx((low, high), abs=1e-6)
+    # the interval and the p-value agree: 0 is inside exactly when p > 0.05 (hull aside)
+    assert (result.ci95[0] <= 0 <= result.ci95[1]) == (result.p > 0.05) or result.p > 0.05
 
 
 def test_monte_carlo_when_there_are_too_many_allocations() -> None:
     rng = np.random.default_rng(4)
-    blocks = np.repeat(np.arange(12), 2)
-    active = np.tile([True, False], 12)
-    values = rng.normal(0, 1, 24) + 0.4 * active
-    exact = randomisation_test(values, active, blocks)  # 4096 allocations: exact
-    monte = randomisation_test(values, active, blocks, max_exact=1024, draws=20_000, seed=1)
+    diffs = rng.normal(0.5, 1, 12)
+    exact = sign_flip_test(diffs)  # 4096 allocations: exact
+    monte = sign_flip_test(diffs, max_exact=1024, draws=20_000, seed=1)
     assert "Monte Carlo" in monte.method and monte.draws == 20_000
     # Monte Carlo error of a proportion with 20,000 draws: SE <= 0.0036
     assert monte.p == pytest.approx(exact.p, abs=0.015)
+    assert monte.ci95 == pytest.approx(exact.ci95, abs=0.1)
     assert monte.p > 0  # (1 + hits) / (1 + draws) is never zero
+    assert sign_flip_test(diffs, max_exact=1024, seed=1) == sign_flip_test(
+        diffs, max_exact=1024, seed=1
+    )  # seeded: reproducible
 
 
-@pytest.mark.slow
-def test_type_one_error_under_the_null_is_at_most_five_percent() -> None:
-    # AR(1) daily noise, no effect; allocation drawn by the pairs design; 4000 trials at once
+def test_five_pairs_cannot_show_anything() -> None:
+    result = sign_flip_test([2.0, 3.0, 2.5, 4.0, 3.0])
+    assert result.p == 2 / 32 and not result.bounded  # no p below 0.0625 is possible
+    assert verdict(result, higher_is_better=True) == "too_little_data"
+
+
+def test_type_one_error_of_the_sign_flip_test_is_at_most_five_percent() -> None:
+    # AR(1) daily noise, no effect, allocation randomised within 8 pairs; 1500 trials
     rng = np.random.default_rng(2024)
-    runs, pairs = 4000, 8
-    n = 2 * pairs
-    noise = np.zeros((runs, n))
-    shocks = rng.normal(0, 1, (runs, n))
-    for t in range(n):
+    runs, pairs = 1500, 8
+    noise = np.zeros((runs, 2 * pairs))
+    shocks = rng.normal(0, 1, noise.shape)
+    for t in range(2 * pairs):
         noise[:, t] = (0.6 * noise[:, t - 1] if t else 0) + shocks[:, t]
     first_active = rng.random((runs, pairs)) < 0.5
-    active = np.empty((runs, n), bool)
-    active[:, 0::2], active[:, 1::2] = first_active, ~first_active
-    blocks = np.repeat(np.arange(pairs), 2)
-    flips, exact = block_flips(pairs)
+    diffs = np.where(first_active, 1, -1) * (noise[:, 0::2] - noise[:, 1::2])
+    signs, exact = sign_flips(pairs)
     assert exact
-    p = randomisation_p_values(noise, active, blocks, flips)
+    p = np.array([sign_flip_p(d, signs, [0.0], exact=True)[0] for d in diffs])
     rejection = float(np.mean(p <= 0.05))
-    # exact test: size <= 5% by construction; allow Monte Carlo error of 4000 runs (≈ 0.7%)
+    # exact test: size <= 5% by construction; allow the Monte Carlo error of 1500 runs
     assert rejection <= 0.05 + 2 * np.sqrt(0.05 * 0.95 / runs)
     assert rejection > 0.02  # and it is not trivially conservative
 
 
-def test_welch_effect_matches_scipy() -> None:
-    rng = np.random.default_rng(8)
-    values = rng.normal(5, 2, 20)
-    active = np.arange(20) % 3 == 0
-    effect = welch_effect(values, active)
-    # scipy.stats.ttest_ind(a, b, equal_var=False) and its confidence_interval()
-    reference = stats.ttest_ind(values[active], values[~active], equal_var=False)
-    interval = reference.confidence_interval(0.95)
-    assert effect.estimate == pytest.approx(values[active].mean() - values[~active].mean())
-    assert effect.p == pytest.approx(reference.pvalue)
-    assert effect.df == pytest.approx(reference.df)
-    assert effect.ci95 == pytest.approx((interval.low, interval.high))
-    with pytest.raises(InvalidInput):
-        welch_effect(values[:3], np.array([True, False, False]))
+def test_verdict_never_contradicts_the_primary_interval() -> None:
+    rng = np.random.default_rng(9)
+    seen = set()
+    for _ in range(150):
+        diffs = rng.normal(rng.choice([-2.0, 0.0, 2.0]), 1.5, int(rng.integers(4, 10)))
+        result = sign_flip_test(diffs)
+        for higher in (True, False):
+            said = verdict(result, higher_is_better=higher)
+            seen.add(said)
+            low, high = result.ci95
+            if said == "benefit":
+                assert (low > 0) if higher else (high < 0)
+                assert result.p <= 0.05
+            elif said == "harm":
+                assert (high < 0) if higher else (low > 0)
+            elif said == "no_reliable_difference":
+                assert low <= 0 <= high or result.p > 0.05
+            else:
+                assert not result.bounded
+    assert seen == {"benefit", "harm", "no_reliable_difference", "too_little_data"}
 
 
 @pytest.mark.parametrize(
@@ -116,6 +174,7 @@ def test_posterior_matches_numerical_integration(
     post = posterior_benefit(estimate, se, mid, higher_is_better=higher)
     prior_sd = mid / stats.norm.ppf(0.95)
     assert stats.norm.sf(mid, 0, post.prior_sd) == pytest.approx(0.05)  # sceptical prior
+    assert post.prior == "sceptical"
 
     def density(x: float) -> float:
         return float(stats.norm.pdf(x, 0, prior_sd) * stats.norm.pdf(estimate, x, se))
@@ -128,6 +187,82 @@ def test_posterior_matches_numerical_integration(
     mean = integrate.quad(lambda x: x * density(x), -60, 60, points=[estimate])[0] / total
     assert post.prob_benefit == pytest.approx(beyond / total, abs=1e-7)
     assert post.mean == pytest.approx(mean, abs=1e-7)
+
+
+@pytest.mark.parametrize(("estimate", "se", "df"), [(1.5, 0.55, 5), (-0.4, 0.8, 9)])
+def test_posterior_with_the_paired_t_likelihood(estimate: float, se: float, df: int) -> None:
+    mid = 1.0
+    sceptical = posterior_benefit(estimate, se, mid, df=df)
+    tau = mid / stats.norm.ppf(0.95)
+
+    def density(x: float) -> float:
+        return float(stats.norm.pdf(x, 0, tau) * stats.t.pdf((estimate - x) / se, df))
+
+    # reference: scipy.integrate.quad of N(0, tau²) prior × scaled-t likelihood
+    total = integrate.quad(density, -40, 40, points=[estimate, 0.0])[0]
+    assert sceptical.prob_benefit == pytest.approx(
+        integrate.quad(density, mid, 40)[0] / total, abs=1e-5
+    )
+    assert sceptical.prob_harm == pytest.approx(
+        integrate.quad(density, -40, -mid)[0] / total, abs=1e-5
+    )
+    # neutral (flat) prior: the posterior is the scaled t itself (scipy.stats.t)
+    neutral = posterior_benefit(estimate, se, mid, df=df, prior="neutral")
+    assert neutral.prob_benefit == pytest.approx(stats.t.sf((mid - estimate) / se, df), abs=1e-5)
+    low, high = stats.t.interval(0.95, df, loc=estimate, scale=se)
+    assert neutral.ci95 == pytest.approx((low, high), abs=1e-3)
+    with pytest.raises(InvalidInput):
+        posterior_benefit(estimate, se, mid, prior="hopeful")
+
+
+def test_days_after_dose_days_match_statsmodels_glsar() -> None:
+    rng = np.random.default_rng(5)
+    days = 40
+    dose = np.full(days, np.nan)
+    dose[0::3] = rng.permutation(np.tile([1.0, 0.0], 7))[: dose[0::3].size]
+    after = attribute(dose)
+    noise = np.zeros(days)
+    for t in range(days):
+        noise[t] = (0.5 * noise[t - 1] if t else 0) + rng.normal(0, 1)
+    values = 5 + 0.8 * np.nan_to_num(after) + noise
+    values[[4, 17]] = np.nan  # missed check-ins
+    effect = after_dose_effect(values, after)
+    assert effect is not None
+    kept = ~np.isnan(values) & ~np.isnan(after)
+    X = np.column_stack([np.ones(kept.sum()), after[kept], np.arange(days)[kept] / 7.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # statsmodels: GLSAR(y, X, rho=1).iterative_fit(maxiter=2) on the attributed days
+        ref = GLSAR(values[kept], X, rho=1).iterative_fit(maxiter=2)
+    assert effect.estimate == pytest.approx(ref.params[1], abs=1e-10)
+    assert effect.se == pytest.approx(ref.bse[1], abs=1e-10)
+    assert effect.ci95 == pytest.approx(tuple(ref.conf_int()[1]), abs=1e-10)
+    assert effect.rho == pytest.approx(ref.model.rho[0], abs=1e-12)
+    assert after_dose_effect(values[:9], after[:9]) is None  # too few days of each
+
+
+def test_analyse_outcome_pairs_design_end_to_end() -> None:
+    rng = np.random.default_rng(1)
+    first = rng.random(8) < 0.5  # random order within pairs
+    active = np.empty(16, bool)
+    active[0::2], active[1::2] = first, ~first
+    block = np.repeat(np.arange(8), 2)
+    values = 5 + 2.0 * active + rng.normal(0, 0.8, 16)
+    # the guess follows how the day felt (noisily)
+    guess = np.where(values + rng.normal(0, 1.5, 16) > 6, 1.0, 0.0)
+    result = analyse_outcome(
+        "mood", "daily", values, active, block, guess, mid=1.0, higher_is_better=True
+    )
+    assert result.effect is not None and result.randomisation is not None
+    on, off = values[active], values[~active]  # pairs in block order
+    assert result.effect.p == pytest.approx(stats.ttest_rel(on, off).pvalue)  # scipy
+    assert result.verdict == "benefit" and result.randomisation.ci95[0] > 0
+    assert result.posterior is not None and result.posterior.prior == "sceptical"
+    assert result.with_guess is not None and result.strata is not None
+    flat = analyse_outcome(
+        "focus", "daily", np.full(16, 5.0), active, block, guess, mid=1.0, higher_is_better=True
+    )
+    assert flat.effect is None and flat.verdict == "too_little_data" and flat.note
 
 
 def test_guess_model_matches_statsmodels() -> None:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine
 from tests.conftest import SBMD_DIR, CliRun, journal_today
 
+from microdose.reports.trial_words import credits_the_guess
 from microdose.services import trials
 
 PACUTES = SBMD_DIR / "pacutes.csv"
@@ -266,7 +267,11 @@ def test_analyze_real_self_blinding_data(cli: CliRun) -> None:
     )
     assert "REML" in every["method"] and every["timepoints"] == ["w1s1", "w2s1", "w3s1", "w4s1"]
     assert every["effect"]["p"] < 0.05 < every["with_guess"]["condition"]["p"]
-    assert "the guess, not the capsule" in every["conclusion"]
+    # the guess is described, never credited (it was recorded after the capsule)
+    assert "a reliable difference between capsules" in every["conclusion"]
+    assert "guessed active were 11.12 points higher than" in every["conclusion"]
+    assert "cannot show what caused what" in every["conclusion"]
+    assert credits_the_guess(every["conclusion"]) == []
     text_out = ok(
         cli(
             "trial",
@@ -358,3 +363,33 @@ def test_analyze_bad_options(cli: CliRun) -> None:
         "happiness",
     )
     assert result.exit_code == 2 and "mood" in result.stderr  # lists the known outcomes
+
+
+def test_report_verdict_and_prior_option(cli: CliRun, database_url: str) -> None:
+    from sqlalchemy.orm import Session
+    from tests.trial_support import felt_trial
+
+    from microdose.services.people import ensure_person
+    from microdose.services.safety import record_screen
+
+    engine = create_engine(database_url)
+    ok(cli("screen"))
+    with Session(engine, expire_on_commit=False) as session:
+        person = ensure_person(session=session, timezone="Europe/Berlin")
+        record_screen(session=session, person=person)
+        felt_trial(session, person, seed=5)
+        session.commit()
+    engine.dispose()
+    sceptical = json.loads(ok(cli("trial", "report", "--json")).stdout)
+    neutral = json.loads(ok(cli("trial", "report", "--json", "--prior", "neutral")).stdout)
+    assert sceptical["verdict"] == neutral["verdict"] in {
+        "benefit", "harm", "no_reliable_difference", "too_little_data"
+    }  # fmt: skip
+    assert sceptical["prior"] == "sceptical" and neutral["prior"] == "neutral"
+    assert neutral["outcomes"]["mood"]["posterior"]["prior"] == "neutral"
+    text_out = ok(cli("trial", "report", "--prior", "neutral")).stdout
+    assert "Verdict on mood, the primary outcome:" in text_out
+    assert "With a neutral (flat) prior" in text_out
+    assert credits_the_guess(text_out) == []
+    bad = cli("trial", "report", "--prior", "hopeful")
+    assert bad.exit_code == 2 and "prior" in bad.stderr

@@ -97,3 +97,36 @@ def test_insights_and_their_report_for_a_period(api: TestClient, tmp_path: Path)
     assert too_long.status_code == 422 and "the period is longer than 10 years" in too_long.text
     empty = api.get("/insights", params={"from": "2026-04-01"})
     assert empty.status_code == 200 and "nothing recorded between 2026-04-01" in empty.text
+
+
+def test_the_trial_page_and_its_pdf_say_the_report_s_verdict_and_never_credit_the_guess(
+    api: TestClient, tmp_path: Path
+) -> None:
+    import html
+
+    from tests.trial_support import felt_trial
+
+    from microdose.reports.trial_report import report_dict
+    from microdose.reports.trial_words import credits_the_guess
+    from microdose.services.trial_report import trial_report
+    from microdose.store.models import Person
+
+    screen_ok(api)
+    with Session(api.app.state.web.engine, expire_on_commit=False) as session:  # type: ignore[attr-defined]
+        person = session.query(Person).one()
+        felt_trial(session, person, seed=2)
+        session.commit()
+        data = report_dict(trial_report(session=session, person_id=person.id))
+    page = api.get("/trial")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    verdict = data["outcomes"]["mood"]["verdict_text"]
+    assert f"Verdict on mood, the primary outcome: {verdict}." in text
+    assert f"<code>{data['verdict']}</code>" in text
+    assert "cannot show what caused what" in text
+    assert credits_the_guess(text) == []
+    neutral = html.unescape(api.get("/trial", params={"prior": "neutral"}).text)
+    assert "With a neutral (flat) prior" in neutral and "the neutral prior" in neutral
+    pdf = read_pdf(api.get("/trial/report.pdf", params={"prior": "neutral"}).content, tmp_path)
+    assert " ".join(f"primary outcome: {verdict}".split()) in pdf
+    assert "With a neutral (flat) prior" in pdf and credits_the_guess(pdf) == []

@@ -10,6 +10,15 @@ import typer
 from microdose.cli.measure_cmds import JsonOpt, YesOpt
 from microdose.cli.output import emit, print_json, state
 
+PriorOpt = Annotated[
+    str,
+    typer.Option(
+        help="Prior of the probability of a meaningful benefit: sceptical (5% chance of a "
+        "benefit of at least the meaningful difference) or neutral (flat). Never changes "
+        "the verdict."
+    ),
+]
+
 trial_app = typer.Typer(
     help="Self-blinded placebo-controlled N-of-1 trials, and blinded study data.",
     no_args_is_help=True,
@@ -161,14 +170,15 @@ def unblind(
 def report(
     ctx: typer.Context,
     pdf: Annotated[Path | None, typer.Option(help="Also write the report as a PDF.")] = None,
+    prior: PriorOpt = "sceptical",
     as_json: JsonOpt = False,
 ) -> None:
-    """Active vs placebo after unblinding: effects, tests, blinding index, conclusion."""
+    """Active vs placebo after unblinding: the verdict, effects, tests, guesses described."""
     from microdose.reports.trial_report import report_dict, report_text, write_report_pdf
     from microdose.services.trial_report import trial_report
 
     with state(ctx).session() as (session, person):
-        data = report_dict(trial_report(session=session, person_id=person.id))
+        data = report_dict(trial_report(session=session, person_id=person.id, prior=prior))
     if pdf is not None:
         write_report_pdf(data, pdf)
     emit(data, as_json, report_text(data) + (f"\nPDF written to {pdf}" if pdf else ""))

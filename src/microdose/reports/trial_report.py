@@ -10,13 +10,28 @@ import math
 from pathlib import Path
 from typing import Any
 
+from microdose.analysis.after_dose import AfterDoseEffect
 from microdose.analysis.blinding_index import BangIndex
+from microdose.analysis.n_of_1 import PRIMARY_INTERVAL, OutcomeResult
+from microdose.analysis.paired import ALPHA, PairedEffect, SignFlipTest
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
-from microdose.analysis.trial import Effect, Posterior, RandomisationTest
-from microdose.services.trial_report import OutcomeResult, TrialReport
+from microdose.analysis.trial import Posterior
+from microdose.reports.trial_words import (
+    GUESS_CAVEAT,
+    PRIMARY_WHY,
+    after_dose_sentence,
+    blinding_sentence,
+    guess_sentence,
+    outcome_sentence,
+    posterior_sentence,
+    prior_words,
+    strata_words,
+    study_conclusion,
+    verdict_words,
+)
+from microdose.services.trial_report import PRIMARY_OUTCOME, TrialReport
 
 TEMPLATES = Path(__file__).parent / "templates"
-ALPHA = 0.05
 
 
 def num(value: float | None, digits: int = 4) -> float | None:
@@ -49,116 +64,26 @@ def strata_dict(cells: dict[str, Stratum]) -> dict[str, dict[str, Any]]:
 
 
 def bang_dict(index: dict[str, BangIndex]) -> dict[str, dict[str, Any]]:
-    """``{"active": {"bang", "ci95", …}, "placebo": …}``."""
+    """``{"active": {"bang", "ci95", …}, "placebo": …}``; null numbers when not estimable."""
     return {
         arm: {
-            "bang": num(b.estimate),
-            "ci95": [num(b.ci95[0]), num(b.ci95[1])],
-            "se": num(b.se),
+            "bang": num(b.estimate) if b.estimable else None,
+            "ci95": [num(b.ci95[0]), num(b.ci95[1])] if b.estimable else [None, None],
+            "se": num(b.se) if b.estimable else None,
+            "estimable": b.estimable,
             "n": b.n,
             "correct": b.correct,
             "incorrect": b.incorrect,
             "dont_know": b.dont_know,
+            "method": b.method,
+            "note": None if b.estimable else "not estimable: no guesses",
         }
         for arm, b in index.items()
     }
 
 
-def _excludes_zero(c: Coefficient) -> bool:
-    return c.ci95[0] > 0 or c.ci95[1] < 0
-
-
-def guess_explains(effect_p: float, with_guess: dict[str, Coefficient] | None) -> bool:
-    """The guess, not the capsule, explains a difference: the difference is reliable
-    (p < 0.05), and in ``value ~ condition × guess`` the guess term's CI excludes 0 while
-    the capsule's (condition) term's CI includes it."""
-    if with_guess is None or not effect_p < ALPHA:
-        return False
-    return _excludes_zero(with_guess["guess"]) and not _excludes_zero(with_guess["condition"])
-
-
-def follows_guess(with_guess: dict[str, Coefficient] | None) -> bool:
-    """Ratings moved with the guess (its CI excludes 0), whatever the capsule did."""
-    return with_guess is not None and _excludes_zero(with_guess["guess"])
-
-
-def _fmt(x: float) -> str:
-    return f"{x:+.2f}"
-
-
-def outcome_sentence(o: OutcomeResult) -> str:
-    """One plain-language line about one outcome."""
-    if o.effect is None or o.randomisation is None or o.posterior is None:
-        return f"{o.name}: not analysed — {o.note}"
-    e, p = o.effect, o.randomisation.p
-    ci = f"95% CI {_fmt(e.ci95[0])} to {_fmt(e.ci95[1])}"
-    head = f"{o.name}: active − placebo {_fmt(e.estimate)} ({ci}; randomisation p = {p:.3g})"
-    if guess_explains(p, o.with_guess):
-        assert o.with_guess is not None
-        g, c = o.with_guess["guess"], o.with_guess["condition"]
-        return (
-            f"{head}. The guess, not the capsule, explains the difference: believing you took "
-            f"the active capsule moved your rating by {_fmt(g.estimate)} points, while the "
-            f"capsule itself adds {_fmt(c.estimate)} (95% CI {_fmt(c.ci95[0])} to "
-            f"{_fmt(c.ci95[1])})."
-        )
-    chance = (
-        f"{head}: a difference chance alone rarely produces"
-        if p < ALPHA
-        else f"{head}: no reliable difference"
-    )
-    if p >= ALPHA and follows_guess(o.with_guess):
-        assert o.with_guess is not None
-        guessed = _fmt(o.with_guess["guess"].estimate)
-        chance += (
-            f", but your rating followed your guess ({guessed} points when you guessed active)"
-        )
-    floor = 2 / o.randomisation.allocations if o.randomisation.draws is None else 0.0
-    small = (
-        f" (with {o.randomisation.blocks} blocks no p below {floor:.3g} is possible)"
-        if floor >= ALPHA
-        else ""
-    )
-    return (
-        f"{chance}{small}; probability of a benefit of at least {o.mid:g} point(s): "
-        f"{percent(o.posterior.prob_benefit)}."
-    )
-
-
-def percent(p: float) -> str:
-    """A probability as a percentage, never a flat 0% or 100%."""
-    if p < 0.01:
-        return "<1%"
-    if p > 0.99:
-        return ">99%"
-    return f"{p:.0%}"
-
-
-def blinding_sentence(index: dict[str, BangIndex]) -> str:
-    """Whether the guesses suggest the blind held (Bang's −0.2…0.2 reading)."""
-    parts = []
-    for arm, b in index.items():
-        if b.n == 0 or not math.isfinite(b.estimate):
-            parts.append(f"no guesses on {arm} days")
-            continue
-        verdict = (
-            "blind held"
-            if b.ci95[0] >= -0.2 and b.ci95[1] <= 0.2
-            else "you often knew"
-            if b.ci95[0] > 0
-            else "opposite guessing"
-            if b.ci95[1] < 0
-            else "unclear (too few guesses)"
-        )
-        parts.append(
-            f"{arm} days: Bang index {b.estimate:+.2f} "
-            f"(95% CI {b.ci95[0]:+.2f} to {b.ci95[1]:+.2f}) — {verdict}"
-        )
-    return "Blinding: " + "; ".join(parts) + "."
-
-
 def conclusion(report: TrialReport) -> list[str]:
-    """The report's plain-language conclusion, most important line first."""
+    """The report's plain-language conclusion, the verdict first."""
     lines = []
     trial = report.trial
     if trial.unblinded_early:
@@ -167,25 +92,26 @@ def conclusion(report: TrialReport) -> list[str]:
             + (f" ({trial.unblind_reason})" if trial.unblind_reason else "")
             + ": fewer days than planned, so less certain."
         )
-    explained = [
-        o.name
-        for o in report.outcomes
-        if o.randomisation is not None and guess_explains(o.randomisation.p, o.with_guess)
-    ]
-    if explained:
-        lines.append(
-            "The guess, not the capsule, explains the difference on: "
-            + ", ".join(explained)
-            + ". Expectation is doing the work there."
-        )
-    lines += [outcome_sentence(o) for o in report.outcomes]
+    primary = report.primary
+    if primary is not None:
+        lines.append(f"Verdict on {primary.name}, the primary outcome: {verdict_words(primary)}.")
+    lines.append(PRIMARY_WHY)
+    for o in report.outcomes:
+        lines.append(outcome_sentence(o, primary=o.name == PRIMARY_OUTCOME))
+        lines += [s for s in [after_dose_sentence(o)] if s]
     tested = [o.randomisation.p for o in report.outcomes if o.randomisation is not None]
-    if any(p < ALPHA for p in tested):
+    if any(p <= ALPHA for p in tested):
         lines.append(
-            f"{len(tested)} outcomes were tested: one p below 0.05 among {len(tested)} tests "
-            "can be chance alone."
+            f"{len(tested)} outcomes were tested and only {PRIMARY_OUTCOME} is primary: one p "
+            f"below 0.05 among {len(tested)} tests can be chance alone."
         )
     lines.append(blinding_sentence(report.blinding_index))
+    if primary is not None and primary.strata is not None:
+        cells = strata_words(primary.strata)
+        lines.append(f"{primary.name} by what you took and guessed: {cells}.")
+    described = [guess_sentence(o.name, o.with_guess) for o in report.outcomes]
+    lines += [line for line in described if line]
+    lines.append(GUESS_CAVEAT)
     lines.append(
         "One person, few days: this says what happened to you in this trial, "
         "not what microdosing does in general."
@@ -201,52 +127,83 @@ def outcome_dict(o: OutcomeResult) -> dict[str, Any]:
         "n_placebo": o.n_placebo,
         "meaningful_difference": o.mid,
         "higher_is_better": o.higher_is_better,
+        "verdict": o.verdict,
+        "verdict_text": verdict_words(o),
+        "primary_interval": PRIMARY_INTERVAL,
         "note": o.note,
+        "effect": effect_dict(o.effect) if o.effect else None,
+        "randomisation": randomisation_dict(o.randomisation) if o.randomisation else None,
+        "posterior": posterior_dict(o.posterior, o.mid) if o.posterior else None,
+        "posterior_text": posterior_sentence(o) or None,
+        "after_dose_days": after_dose_dict(o.after_dose) if o.after_dose else None,
+        "with_guess": (
+            {k: coefficient_dict(c) for k, c in o.with_guess.items()} if o.with_guess else None
+        ),
+        "with_guess_text": guess_sentence(o.name, o.with_guess),
     }
-    if o.effect is not None:
-        data["effect"] = effect_dict(o.effect)
-    if o.randomisation is not None:
-        data["randomisation"] = randomisation_dict(o.randomisation)
-    if o.posterior is not None:
-        data["posterior"] = posterior_dict(o.posterior)
-    if o.with_guess is not None:
-        data["with_guess"] = {k: coefficient_dict(c) for k, c in o.with_guess.items()}
     if o.strata is not None:
         data["strata"] = strata_dict(o.strata)
+        data["strata_text"] = strata_words(o.strata)
     return data
 
 
-def effect_dict(e: Effect) -> dict[str, Any]:
-    """The active-minus-placebo difference with its interval and p-value."""
+def _interval(ci: tuple[float, float]) -> list[float | None]:
+    return [num(ci[0]), num(ci[1])]
+
+
+def effect_dict(e: PairedEffect) -> dict[str, Any]:
+    """The mean within-block difference with its paired t interval and p-value."""
     return {
         "estimate": num(e.estimate),
         "se": num(e.se),
-        "ci95": [num(e.ci95[0]), num(e.ci95[1])],
+        "ci95": _interval(e.ci95),
+        "df": e.df,
         "p": pval(e.p),
+        "blocks": e.blocks,
         "method": e.method,
     }
 
 
-def randomisation_dict(r: RandomisationTest) -> dict[str, Any]:
-    """The randomisation test's p-value and the allocations it drew from."""
+def randomisation_dict(r: SignFlipTest) -> dict[str, Any]:
+    """The randomisation test's p-value, its inverted 95% interval (null ends when
+    unbounded) and the allocations it drew from."""
     return {
         "p": pval(r.p),
-        "method": r.method,
+        "ci95": _interval(r.ci95),
+        "bounded": r.bounded,
+        "smallest_possible_p": pval(r.smallest_p),
+        "method": r.method + "; 95% interval by inverting the test over a shift",
         "allocations": r.allocations,
         "draws": r.draws,
         "blocks": r.blocks,
     }
 
 
-def posterior_dict(post: Posterior) -> dict[str, Any]:
-    """The posterior probabilities of benefit and harm, and its summary."""
+def after_dose_dict(a: AfterDoseEffect) -> dict[str, Any]:
+    """The secondary comparison of the days after active and placebo dose days."""
+    return {
+        "estimate": num(a.estimate),
+        "se": num(a.se),
+        "ci95": _interval(a.ci95),
+        "df": a.df,
+        "rho": num(a.rho),
+        "n_active_days": a.n_active_days,
+        "n_placebo_days": a.n_placebo_days,
+        "method": a.method,
+    }
+
+
+def posterior_dict(post: Posterior, mid: float) -> dict[str, Any]:
+    """The posterior probabilities of benefit and harm, its summary and its prior."""
     return {
         "prob_benefit": num(post.prob_benefit),
         "prob_harm": num(post.prob_harm),
         "mean": num(post.mean),
         "sd": num(post.sd),
-        "ci95": [num(post.ci95[0]), num(post.ci95[1])],
-        "prior": f"normal(0, {post.prior_sd:.3f}^2)",
+        "ci95": _interval(post.ci95),
+        "prior": post.prior,
+        "prior_text": prior_words(post.prior, mid),
+        "prior_sd": num(post.prior_sd),
         "method": post.method,
     }
 
@@ -276,8 +233,14 @@ def report_dict(report: TrialReport) -> dict[str, Any]:
             }
             for u in report.units
         ],
+        "primary_outcome": PRIMARY_OUTCOME,
+        "verdict": report.primary.verdict if report.primary else "too_little_data",
+        "primary_interval": PRIMARY_INTERVAL,
+        "primary_interval_why": PRIMARY_WHY,
+        "prior": report.prior,
         "outcomes": {o.name: outcome_dict(o) for o in report.outcomes},
         "blinding_index": bang_dict(report.blinding_index),
+        "guess_caveat": GUESS_CAVEAT,
         "conclusion": conclusion(report),
     }
 
@@ -302,29 +265,6 @@ def study_dict(result: StudyResult, dropped: int, outcome: str | None) -> dict[s
         "notes": list(result.notes),
         "conclusion": study_conclusion(result),
     }
-
-
-def study_conclusion(result: StudyResult) -> str:
-    """One paragraph on a blinded study's outcome."""
-    e = result.effect
-    text = (
-        f"Active − placebo: {_fmt(e.estimate)} (95% CI {_fmt(e.ci95[0])} to "
-        f"{_fmt(e.ci95[1])}, p = {e.p:.3g}). "
-    )
-    if guess_explains(e.p, result.with_guess):
-        assert result.with_guess is not None
-        g, c = result.with_guess["guess"], result.with_guess["condition"]
-        text += (
-            f"With the guess in the model the capsule's effect is {_fmt(c.estimate)} "
-            f"(95% CI {_fmt(c.ci95[0])} to {_fmt(c.ci95[1])}) while believing one took the "
-            f"active capsule adds {_fmt(g.estimate)} (95% CI {_fmt(g.ci95[0])} to "
-            f"{_fmt(g.ci95[1])}): the guess, not the capsule, explains the difference."
-        )
-    elif e.p < ALPHA:
-        text += "The difference is not explained by the guess in this model."
-    else:
-        text += "No reliable difference between capsules."
-    return text
 
 
 def report_text(data: dict[str, Any]) -> str:

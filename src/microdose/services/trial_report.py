@@ -1,33 +1,27 @@
 """The unblinded trial's result: daily ratings and weekly scores, active vs placebo.
 
 Data used: the dose days on which an envelope of the trial was taken, the check-in of
-that day (ratings and guess) as it stood before unblinding, and — in a ``weeks`` design —
-the questionnaires answered inside each trial week before unblinding.
+that day (ratings and guess) as it stood before unblinding, the check-ins of the days
+after dose days (the secondary comparison), and — in a ``weeks`` design — the
+questionnaires answered inside each trial week before unblinding. The statistics are
+:func:`microdose.analysis.n_of_1.analyse_outcome`'s; this module only gathers the rows.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from datetime import date, timedelta
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from microdose.analysis.after_dose import DAYS_AFTER, attribute
 from microdose.analysis.blinding_index import BangIndex, bang_index_from_guesses
 from microdose.analysis.meta import MetaResult, random_effects
-from microdose.analysis.study import Coefficient, Stratum
-from microdose.analysis.trial import (
-    Effect,
-    Posterior,
-    RandomisationTest,
-    guess_model,
-    posterior_benefit,
-    randomisation_test,
-    welch_effect,
-)
+from microdose.analysis.n_of_1 import OutcomeResult, analyse_outcome
+from microdose.analysis.trial import PRIORS
 from microdose.domain import blinding
 from microdose.domain.checkins import RATINGS
 from microdose.domain.errors import InvalidInput
@@ -47,6 +41,18 @@ OUTCOMES: dict[str, tuple[bool, float, str]] = {
     "who5": (True, 10.0, "WHO-5 10 percentage points, Topp et al. 2015"),
 }
 WEEKLY = ("phq9", "gad7", "who5")
+#: The outcome whose verdict is the trial's verdict; the others are secondary.
+PRIMARY_OUTCOME = "mood"
+
+__all__ = [
+    "OUTCOMES",
+    "PRIMARY_OUTCOME",
+    "OutcomeResult",
+    "TrialReport",
+    "Unit",
+    "pool_trials",
+    "trial_report",
+]
 
 
 @dataclass(frozen=True)
@@ -61,24 +67,6 @@ class Unit:
 
 
 @dataclass(frozen=True)
-class OutcomeResult:
-    """Active vs placebo on one outcome."""
-
-    name: str
-    kind: str
-    n_active: int
-    n_placebo: int
-    mid: float
-    higher_is_better: bool
-    effect: Effect | None = None
-    randomisation: RandomisationTest | None = None
-    posterior: Posterior | None = None
-    with_guess: dict[str, Coefficient] | None = None
-    strata: dict[str, Stratum] | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
 class TrialReport:
     """Everything ``trial report`` shows."""
 
@@ -87,6 +75,12 @@ class TrialReport:
     outcomes: list[OutcomeResult]
     blinding_index: dict[str, BangIndex]
     key: dict[str, str]
+    prior: str = "sceptical"
+
+    @property
+    def primary(self) -> OutcomeResult | None:
+        """The primary outcome's result (its verdict is the trial's)."""
+        return next((o for o in self.outcomes if o.name == PRIMARY_OUTCOME), None)
 
 
 def _units(session: Session, trial: TrialRow) -> list[Unit]:
@@ -123,63 +117,62 @@ def _guess_value(checkin: CheckinRow | None) -> float:
     return 1.0 if checkin.guess == "active" else 0.0
 
 
-def analyse_outcome(
-    name: str,
-    kind: str,
-    values: np.ndarray,
-    active: np.ndarray,
-    blocks: np.ndarray,
-    guess: np.ndarray,
-) -> OutcomeResult:
-    """Effect, randomisation test, posterior and guess model for one outcome."""
-    higher, mid, _source = OUTCOMES[name]
-    n_active, n_placebo = int(active.sum()), int((~active).sum())
-    base = OutcomeResult(name, kind, n_active, n_placebo, mid, higher)
-    try:
-        effect = welch_effect(values, active)
-    except InvalidInput:
-        return _with(
-            base,
-            note=f"too few values ({n_active} active, {n_placebo} placebo; "
-            "at least 2 of each are needed)",
-        )
-    if effect.se == 0:
-        return _with(
-            base, note="every value is the same on active and placebo days: nothing to estimate"
-        )
-    test = randomisation_test(values, active, blocks)
-    posterior = posterior_benefit(effect.estimate, effect.se, mid, higher_is_better=higher)
-    fitted, cells, reason = guess_model(values, active, guess)
-    return _with(
-        base,
-        effect=effect,
-        randomisation=test,
-        posterior=posterior,
-        with_guess=fitted,
-        strata=cells,
-        note=f"guess model not estimable: {reason}" if reason else None,
+def _daily_series(
+    session: Session, trial: TrialRow, units: list[Unit]
+) -> tuple[list[CheckinRow | None], list[float]]:
+    """Check-ins on every day from the start to the last dose + ``DAYS_AFTER`` (before
+    unblinding), and each day's envelope content (1 active, 0 placebo, NaN none)."""
+    if not units:
+        return [], []
+    first, last = trial.start_date, units[-1].day + timedelta(days=DAYS_AFTER)
+    query = select(CheckinRow).where(
+        CheckinRow.person_id == trial.person_id,
+        CheckinRow.local_date >= first,
+        CheckinRow.local_date <= last,
     )
+    cutoff = trial.unblinded_at
+    rows = {
+        c.local_date: c for c in session.scalars(query) if cutoff is None or c.updated_at < cutoff
+    }
+    dose = {u.day: float(u.active) for u in units}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [rows.get(d) for d in days], [dose.get(d, float("nan")) for d in days]
 
 
-def _with(base: OutcomeResult, **changes: Any) -> OutcomeResult:
-    from dataclasses import replace
-
-    return replace(base, **changes)
-
-
-def _daily(units: list[Unit]) -> list[OutcomeResult]:
+def _daily(
+    units: list[Unit], series: tuple[list[CheckinRow | None], list[float]], prior: str
+) -> list[OutcomeResult]:
     rated = [u for u in units if u.checkin is not None]
     active = np.array([u.active for u in rated], dtype=bool)
     blocks = np.array([u.block for u in rated], dtype=np.int64)
     guess = np.array([_guess_value(u.checkin) for u in rated], dtype=float)
+    checkins, dose = series
+    after = attribute(np.array(dose, dtype=float))
     results = []
     for name in RATINGS:
+        higher, mid, _source = OUTCOMES[name]
         values = np.array([getattr(u.checkin, name) for u in rated], dtype=float)
-        results.append(analyse_outcome(name, "daily", values, active, blocks, guess))
+        by_day = np.array([np.nan if c is None else getattr(c, name) for c in checkins], float)
+        results.append(
+            analyse_outcome(
+                name,
+                "daily",
+                values,
+                active,
+                blocks,
+                guess,
+                mid=mid,
+                higher_is_better=higher,
+                prior=prior,
+                daily=(by_day, after),
+            )
+        )
     return results
 
 
-def _weekly(session: Session, trial: TrialRow, units: list[Unit]) -> list[OutcomeResult]:
+def _weekly(
+    session: Session, trial: TrialRow, units: list[Unit], prior: str
+) -> list[OutcomeResult]:
     if trial.block_design != blinding.BlockDesign.WEEKS.value:
         return []
     week_active: dict[int, bool] = {}
@@ -199,24 +192,53 @@ def _weekly(session: Session, trial: TrialRow, units: list[Unit]) -> list[Outcom
     ]
     results = []
     for name in WEEKLY:
-        chosen = [
-            (r, blinding.week_index(trial.start_date, r.local_date))
-            for r in rows
-            if r.instrument == name
-        ]
-        chosen = [(r, w) for r, w in chosen if w in week_active]
-        value = [r.score.get("percent") if name == "who5" else r.total for r, _w in chosen]
-        kept = [(v, w) for v, (_r, w) in zip(value, chosen, strict=True) if v is not None]
-        values = np.array([v for v, _w in kept], dtype=float)
-        active = np.array([week_active[w] for _v, w in kept], dtype=bool)
-        blocks = np.array([w // 2 for _v, w in kept], dtype=np.int64)
+        values, active, blocks = _week_scores(trial, rows, name, week_active)
+        higher, mid, _source = OUTCOMES[name]
         guess = np.full(values.size, np.nan)
-        results.append(analyse_outcome(name, "weekly", values, active, blocks, guess))
+        results.append(
+            analyse_outcome(
+                name,
+                "weekly",
+                values,
+                active,
+                blocks,
+                guess,
+                mid=mid,
+                higher_is_better=higher,
+                prior=prior,
+            )
+        )
     return results
 
 
-def trial_report(*, session: Session, person_id: uuid.UUID) -> TrialReport:
-    """Analyse the person's most recent trial; it must be unblinded."""
+def _week_scores(
+    trial: TrialRow, rows: list[ResponseRow], name: str, week_active: dict[int, bool]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One instrument's scores inside trial weeks: values, week condition, block (week pair)."""
+    chosen = [
+        (r, blinding.week_index(trial.start_date, r.local_date))
+        for r in rows
+        if r.instrument == name
+    ]
+    chosen = [(r, w) for r, w in chosen if w in week_active]
+    value = [r.score.get("percent") if name == "who5" else r.total for r, _w in chosen]
+    kept = [(v, w) for v, (_r, w) in zip(value, chosen, strict=True) if v is not None]
+    values = np.array([v for v, _w in kept], dtype=float)
+    active = np.array([week_active[w] for _v, w in kept], dtype=bool)
+    blocks = np.array([w // 2 for _v, w in kept], dtype=np.int64)
+    return values, active, blocks
+
+
+def trial_report(
+    *, session: Session, person_id: uuid.UUID, prior: str = "sceptical"
+) -> TrialReport:
+    """Analyse the person's most recent trial; it must be unblinded.
+
+    ``prior`` names the prior of the posterior probability of a meaningful benefit
+    (``sceptical`` or ``neutral``); it never changes the verdict.
+    """
+    if prior not in PRIORS:
+        raise InvalidInput("prior", f"{prior!r} is not a prior offered", ", ".join(PRIORS))
     trial = trials.require_unblinded(session=session, person_id=person_id)
     units = _units(session, trial)
     guessed = [u for u in units if u.checkin is not None and u.checkin.guess is not None]
@@ -228,22 +250,27 @@ def trial_report(*, session: Session, person_id: uuid.UUID) -> TrialReport:
     return TrialReport(
         trial=trial,
         units=units,
-        outcomes=_daily(units) + _weekly(session, trial, units),
+        outcomes=_daily(units, _daily_series(session, trial, units), prior)
+        + _weekly(session, trial, units, prior),
         blinding_index=index,
         key={e.code: e.condition or "" for e in envelopes},
+        prior=prior,
     )
 
 
 def pool_trials(*, session: Session, outcome: str = "mood", method: str = "REML") -> MetaResult:
     """Random-effects meta-analysis of every unblinded trial's daily effect on ``outcome``.
 
-    Each trial contributes its Welch difference and its squared standard error.
+    Each trial contributes its design-matched effect (mean within-block difference) and
+    its squared standard error.
     """
     if outcome not in RATINGS:
         raise InvalidInput("outcome", f"{outcome!r} is not a daily rating", ", ".join(RATINGS))
     effects, variances = [], []
     for trial in trials.past_trials(session=session):
-        result = next(o for o in _daily(_units(session, trial)) if o.name == outcome)
+        units = _units(session, trial)
+        results = _daily(units, _daily_series(session, trial, units), "sceptical")
+        result = next(o for o in results if o.name == outcome)
         if result.effect is not None and result.effect.se > 0:
             effects.append(result.effect.estimate)
             variances.append(result.effect.se**2)

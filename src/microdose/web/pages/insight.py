@@ -114,8 +114,9 @@ def insight_report(state: StateDep, start: FromDate = None, end: ToDate = None) 
 
 
 @router.get("/trial/report.pdf")
-def trial_report_pdf(state: StateDep) -> Response:
-    """The unblinded trial's full report (``Conflict`` while it is still blind)."""
+def trial_report_pdf(state: StateDep, prior: str = "sceptical") -> Response:
+    """The unblinded trial's full report (``Conflict`` while it is still blind); ``prior``
+    is ``sceptical`` or ``neutral`` (the posterior's prior, never the verdict)."""
     import tempfile
     from pathlib import Path
 
@@ -123,14 +124,15 @@ def trial_report_pdf(state: StateDep) -> Response:
     from microdose.services.trial_report import trial_report
 
     with state.sessions() as session:
-        data = report_dict(trial_report(session=session, person_id=state.person(session).id))
+        person_id = state.person(session).id
+        data = report_dict(trial_report(session=session, person_id=person_id, prior=prior))
         session.commit()
     with tempfile.TemporaryDirectory() as folder:
         body = write_report_pdf(data, Path(folder) / "report.pdf").read_bytes()
     return attachment(body, "microdose-trial-report.pdf", "application/pdf")
 
 
-def _trial_context(session: Session, person: Person) -> dict[str, Any]:
+def _trial_context(session: Session, person: Person, prior: str) -> dict[str, Any]:
     today = local_today(person)
     try:
         result = trials.trial_status(session=session, person=person, today=today)
@@ -149,7 +151,8 @@ def _trial_context(session: Session, person: Person) -> dict[str, Any]:
         from microdose.services.trial_report import trial_report
 
         try:
-            context["report"] = report_dict(trial_report(session=session, person_id=person.id))
+            report = trial_report(session=session, person_id=person.id, prior=prior)
+            context["report"] = report_dict(report)
         except MicrodoseError as exc:
             context["report_error"] = exc.message
     return context
@@ -160,15 +163,17 @@ def _trial_page(
 ) -> HTMLResponse:
     with state.sessions() as session:
         person = state.person(session)
-        context = _trial_context(session, person)
+        context = _trial_context(session, person, str(extra.get("prior") or "sceptical"))
         session.commit()
     return render(request, "insight/trial.html", {"values": {}, **context, **extra}, code)
 
 
 @router.get("/trial", response_class=HTMLResponse)
-def trial_page(request: Request, state: StateDep, saved: str | None = None) -> HTMLResponse:
+def trial_page(
+    request: Request, state: StateDep, saved: str | None = None, prior: str = "sceptical"
+) -> HTMLResponse:
     """The self-blinded trial: design, envelopes, blinded guesses, unblinding, result."""
-    return _trial_page(request, state, {"saved": saved})
+    return _trial_page(request, state, {"saved": saved, "prior": prior})
 
 
 def _trial_post(
