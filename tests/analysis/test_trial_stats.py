@@ -215,30 +215,37 @@ def test_posterior_with_the_paired_t_likelihood(estimate: float, se: float, df: 
         posterior_benefit(estimate, se, mid, prior="hopeful")
 
 
-def test_days_after_dose_days_match_statsmodels_glsar() -> None:
+@pytest.mark.parametrize("gap", [False, True])
+def test_days_after_dose_days_match_statsmodels_glsar(gap: bool) -> None:
     rng = np.random.default_rng(5)
-    days = 40
+    days = 42
     dose = np.full(days, np.nan)
-    dose[0::3] = rng.permutation(np.tile([1.0, 0.0], 7))[: dose[0::3].size]
+    every = 4 if gap else 3  # with a gap, the third day after a dose is not attributed
+    dose[0::every] = rng.permutation(np.tile([1.0, 0.0], 8))[: dose[0::every].size]
     after = attribute(dose)
     noise = np.zeros(days)
     for t in range(days):
         noise[t] = (0.5 * noise[t - 1] if t else 0) + rng.normal(0, 1)
-    values = 5 + 0.8 * np.nan_to_num(after) + noise
+    values = 5 + 0.8 * np.nan_to_num(after) + np.nan_to_num(dose) + noise
     values[[4, 17]] = np.nan  # missed check-ins
-    effect = after_dose_effect(values, after)
+    effect = after_dose_effect(values, dose)
     assert effect is not None
-    kept = ~np.isnan(values) & ~np.isnan(after)
-    X = np.column_stack([np.ones(kept.sum()), after[kept], np.arange(days)[kept] / 7.0])
+    seen = ~np.isnan(values)
+    on_dose = ~np.isnan(dose)
+    columns = [np.ones(days), on_dose, np.nan_to_num(dose), np.nan_to_num(after),
+               np.arange(days) / 7.0]  # fmt: skip
+    if gap:
+        columns.append(~on_dose & np.isnan(after))
+    X = np.column_stack(columns).astype(float)[seen]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        # statsmodels: GLSAR(y, X, rho=1).iterative_fit(maxiter=2) on the attributed days
-        ref = GLSAR(values[kept], X, rho=1).iterative_fit(maxiter=2)
-    assert effect.estimate == pytest.approx(ref.params[1], abs=1e-10)
-    assert effect.se == pytest.approx(ref.bse[1], abs=1e-10)
-    assert effect.ci95 == pytest.approx(tuple(ref.conf_int()[1]), abs=1e-10)
+        # statsmodels: GLSAR(y, X, rho=1).iterative_fit(maxiter=2) on the check-in days
+        ref = GLSAR(values[seen], X, rho=1).iterative_fit(maxiter=2)
+    assert effect.estimate == pytest.approx(ref.params[3], abs=1e-10)
+    assert effect.se == pytest.approx(ref.bse[3], abs=1e-10)
+    assert effect.ci95 == pytest.approx(tuple(ref.conf_int()[3]), abs=1e-10)
     assert effect.rho == pytest.approx(ref.model.rho[0], abs=1e-12)
-    assert after_dose_effect(values[:9], after[:9]) is None  # too few days of each
+    assert after_dose_effect(values[:9], dose[:9]) is None  # too few days of each
 
 
 def test_analyse_outcome_pairs_design_end_to_end() -> None:

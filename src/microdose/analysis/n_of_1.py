@@ -109,9 +109,9 @@ def analyse_outcome(
     ----------
     values, active, block, guess : arrays over the trial's units (dose days or weekly
         scores); ``guess`` 1 = active, 0 = placebo, NaN = unsure or none.
-    daily : (ratings, attribution), optional
-        The rating on consecutive days and :func:`after_dose.attribute`'s labels, for
-        the secondary days-after comparison.
+    daily : (ratings, dose condition), optional
+        The rating on consecutive days and each day's envelope (1 active, 0 placebo, NaN
+        none), for the secondary days-after comparison.
     """
     v, a = np.asarray(values, dtype=float), np.asarray(active, dtype=bool)
     base = OutcomeResult(name, kind, int(a.sum()), int((~a).sum()), mid, higher_is_better)

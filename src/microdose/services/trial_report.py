@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from microdose.analysis.after_dose import DAYS_AFTER, attribute
+from microdose.analysis.after_dose import DAYS_AFTER
 from microdose.analysis.blinding_index import BangIndex, bang_index_from_guesses
 from microdose.analysis.meta import MetaResult, random_effects
 from microdose.analysis.n_of_1 import OutcomeResult, analyse_outcome
@@ -146,8 +146,8 @@ def _daily(
     active = np.array([u.active for u in rated], dtype=bool)
     blocks = np.array([u.block for u in rated], dtype=np.int64)
     guess = np.array([_guess_value(u.checkin) for u in rated], dtype=float)
-    checkins, dose = series
-    after = attribute(np.array(dose, dtype=float))
+    checkins, dose_days = series
+    dose = np.array(dose_days, dtype=float)
     results = []
     for name in RATINGS:
         higher, mid, _source = OUTCOMES[name]
@@ -164,7 +164,7 @@ def _daily(
                 mid=mid,
                 higher_is_better=higher,
                 prior=prior,
-                daily=(by_day, after),
+                daily=(by_day, dose),
             )
         )
     return results
