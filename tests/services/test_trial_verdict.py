@@ -103,3 +103,67 @@ def test_the_prior_is_named_and_never_changes_the_verdict(session: Session) -> N
     assert s["posterior"]["prob_benefit"] < n["posterior"]["prob_benefit"]
     with pytest.raises(InvalidInput):
         trial_report(session=session, person_id=person.id, prior="optimistic")
+
+
+def test_weeks_design_pairs_week_means_and_weekly_scores(session: Session) -> None:
+    import random
+    from datetime import timedelta
+
+    from tests.conftest import journal_today
+
+    from microdose.domain.blinding import Condition
+    from microdose.domain.checkins import make_checkin
+    from microdose.services import trials
+    from microdose.services.checkins import submit_checkin
+    from microdose.services.doses import DoseCreate, record_dose
+    from microdose.services.questionnaires import record_response
+
+    person = new_person(session, "weeks")
+    today = journal_today()
+    start = today - timedelta(days=today.weekday() + 7 * 13)  # a Monday, 13 weeks ago
+    create = trials.TrialCreate(past_confirmed=True, doses=28, protocol="fadiman",
+                                start=start, block="weeks", seed=3)  # fmt: skip
+    trials.design_trial(session=session, person=person, create=create)
+    labels = trials.kit_labels(session=session, person=person)
+    rng, week_on = random.Random(3), {}
+    for block in labels.blocks:
+        first = rng.choice([Condition.ACTIVE, Condition.PLACEBO])
+        bags = {c: list(codes) for (b, c), codes in labels.codes.items() if b == block.index}
+        for day in block.days:
+            week = (day - start).days // 7
+            content = first if week % 2 == 0 else next(c for c in bags if c is not first)
+            week_on[week] = content is Condition.ACTIVE
+            code = bags[content].pop()
+            dose = DoseCreate(envelope_code=code, day=day)
+            record_dose(session=session, person=person, dose=dose)
+            mood = 7 if week_on[week] else 4
+            ratings = dict(mood=mood + rng.choice([-1, 0, 1]), anxiety=4, energy=5, focus=5,
+                           sleep=6, connectedness=5)  # fmt: skip
+            checkin = make_checkin(day, ratings, guess="unsure")
+            submit_checkin(session=session, person_id=person.id, checkin=checkin)
+    for week, active in week_on.items():  # PHQ-9 every Sunday, lower on active weeks
+        answers = [1, 1, 0, 1, 0, 1, 0, 0, 0] if active else [2, 2, 1, 2, 1, 1, 1, 1, 0]
+        day = start + timedelta(days=7 * week + 6)
+        record_response(session=session, person_id=person.id, instrument="phq9",
+                        answers=answers, day=day)  # fmt: skip
+    trials.unblind(session=session, person=person)
+    report = trial_report(session=session, person_id=person.id)
+    mood = report.primary
+    assert mood is not None and mood.effect is not None and mood.randomisation is not None
+    assert mood.effect.blocks == 6 and mood.randomisation.allocations == 64  # week pairs
+    # reference: the week means paired by block, by hand, then scipy.stats.ttest_rel
+    means: dict[int, dict[bool, list[float]]] = {}
+    for unit in report.units:
+        assert unit.checkin is not None
+        week = (unit.day - start).days // 7
+        means.setdefault(week // 2, {}).setdefault(unit.active, []).append(unit.checkin.mood)
+    on = np.array([np.mean(m[True]) for m in means.values()])
+    off = np.array([np.mean(m[False]) for m in means.values()])
+    assert mood.effect.estimate == pytest.approx(np.mean(on - off))
+    assert mood.effect.p == pytest.approx(stats.ttest_rel(on, off).pvalue)
+    assert mood.verdict == "benefit" and mood.randomisation.ci95[0] > 0
+    phq9 = next(o for o in report.outcomes if o.name == "phq9")
+    assert phq9.effect is not None and phq9.effect.estimate < 0  # lower is better
+    assert phq9.verdict == "benefit" and phq9.effect.blocks == 6
+    index = report.blinding_index
+    assert all(b.estimable and b.ci95[0] < 0 < b.ci95[1] for b in index.values())  # all unsure
