@@ -393,3 +393,24 @@ def test_report_verdict_and_prior_option(cli: CliRun, database_url: str) -> None
     assert credits_the_guess(text_out) == []
     bad = cli("trial", "report", "--prior", "hopeful")
     assert bad.exit_code == 2 and "prior" in bad.stderr
+
+
+def test_analyze_names_its_prior_with_a_meaningful_difference(cli: CliRun) -> None:
+    from scipy import stats
+
+    args = ["trial", "analyze", str(PACUTES), "--map", MAP, "--active", "MD", "--placebo",
+            "PL", "--outcome", "mood", "--mid", "5"]  # fmt: skip
+    sceptical = json.loads(ok(cli(*args, "--json")).stdout)
+    neutral = json.loads(ok(cli(*args, "--prior", "neutral", "--json")).stdout)
+    assert sceptical["posterior"]["prior"] == "sceptical"
+    assert "With a sceptical prior that gives a benefit of at least 5 points a 5% chance" in (
+        sceptical["conclusion"]
+    )
+    # the flat prior's posterior is the likelihood: P(effect ≥ 5) = Φ((est − 5)/SE) (scipy)
+    e = neutral["effect"]
+    expected = stats.norm.sf(5, e["estimate"], e["se"])
+    assert neutral["posterior"]["prob_benefit"] == pytest.approx(expected, abs=1e-3)
+    assert credits_the_guess(neutral["conclusion"]) == []
+    assert json.loads(ok(cli(*args[:-2], "--json")).stdout)["posterior"] is None  # no --mid
+    bad = cli(*args, "--prior", "hopeful")
+    assert bad.exit_code == 2 and "prior" in bad.stderr

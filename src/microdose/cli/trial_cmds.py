@@ -19,6 +19,24 @@ PriorOpt = Annotated[
     ),
 ]
 
+MidOpt = Annotated[
+    float | None,
+    typer.Option(
+        help="Meaningful difference on the outcome's scale: adds the probability of a "
+        "benefit at least this large (with --prior)."
+    ),
+]
+LowerOpt = Annotated[
+    bool, typer.Option("--lower-is-better", help="A lower value is a benefit (e.g. QIDS).")
+]
+MapOpt = Annotated[
+    str,
+    typer.Option(
+        "--map",
+        help="Columns: participant=COL,timepoint=COL,outcome=COL,condition=COL,guess=COL,value=COL",
+    ),
+]
+
 trial_app = typer.Typer(
     help="Self-blinded placebo-controlled N-of-1 trials, and blinded study data.",
     no_args_is_help=True,
@@ -211,33 +229,33 @@ def _study_text(data: dict[str, Any]) -> str:
 @trial_app.command("analyze")
 def analyze(
     file: Annotated[Path, typer.Argument(help="Long-format CSV of blinded study data.")],
-    mapping: Annotated[
-        str,
-        typer.Option(
-            "--map",
-            help=(
-                "Columns: participant=COL,timepoint=COL,outcome=COL,condition=COL,"
-                "guess=COL,value=COL"
-            ),
-        ),
-    ],
+    mapping: MapOpt,
     active: Annotated[str, typer.Option(help="Label of the active condition (also in guess).")],
     placebo: Annotated[str, typer.Option(help="Label of the placebo condition.")],
     outcome: Annotated[str | None, typer.Option(help="Outcome to analyse.")] = None,
     timepoint: Annotated[
         list[str] | None, typer.Option(help="Timepoint(s) to use (repeatable); default all.")
     ] = None,
+    mid: MidOpt = None,
+    lower_is_better: LowerOpt = False,
+    prior: PriorOpt = "sceptical",
     as_json: JsonOpt = False,
 ) -> None:
-    """Analyse blinded study data: value ~ condition, and ~ condition × guess."""
+    """Analyse blinded study data: value ~ condition, and ~ condition × guess (described)."""
     from microdose.reports.trial_report import study_dict
-    from microdose.services.study_data import StudyRequest, analyze_csv, parse_mapping
+    from microdose.services.study_data import (
+        StudyRequest,
+        analyze_csv,
+        parse_mapping,
+        study_posterior,
+    )
 
     request = StudyRequest(
-        file, parse_mapping(mapping), active, placebo, outcome, tuple(timepoint or ())
+        file, parse_mapping(mapping), active, placebo, outcome, tuple(timepoint or ()),
+        mid=mid, higher_is_better=not lower_is_better, prior=prior,
     )
     result, dropped = analyze_csv(request)
-    data = study_dict(result, dropped, outcome)
+    data = study_dict(result, dropped, outcome, study_posterior(request, result))
     if as_json:
         print_json(data)
     else:

@@ -25,6 +25,7 @@ from microdose.reports.trial_words import (
     outcome_sentence,
     posterior_sentence,
     prior_words,
+    probability_sentence,
     strata_words,
     study_conclusion,
     verdict_words,
@@ -245,8 +246,14 @@ def report_dict(report: TrialReport) -> dict[str, Any]:
     }
 
 
-def study_dict(result: StudyResult, dropped: int, outcome: str | None) -> dict[str, Any]:
-    """``trial analyze`` as JSON (the issue's shape, plus outcome, timepoints and notes)."""
+def study_dict(
+    result: StudyResult, dropped: int, outcome: str | None, posterior: Posterior | None = None
+) -> dict[str, Any]:
+    """``trial analyze`` as JSON (the issue's shape, plus outcome, timepoints and notes);
+    with ``posterior`` (``--mid``) its probability, the prior named in the conclusion."""
+    text = study_conclusion(result)
+    if posterior is not None:
+        text += " " + probability_sentence(posterior, "study")
     return {
         "outcome": outcome,
         "n": result.n,
@@ -263,7 +270,8 @@ def study_dict(result: StudyResult, dropped: int, outcome: str | None) -> dict[s
         "blinding_index": bang_dict(result.blinding_index),
         "rows_without_value": dropped,
         "notes": list(result.notes),
-        "conclusion": study_conclusion(result),
+        "posterior": posterior_dict(posterior, posterior.mid) if posterior else None,
+        "conclusion": text,
     }
 
 

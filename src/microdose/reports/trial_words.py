@@ -15,6 +15,7 @@ import re
 from microdose.analysis.blinding_index import BangIndex
 from microdose.analysis.n_of_1 import OutcomeResult
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
+from microdose.analysis.trial import Posterior
 
 __all__ = [
     "CREDITING",
@@ -26,6 +27,7 @@ __all__ = [
     "outcome_sentence",
     "percent",
     "posterior_sentence",
+    "probability_sentence",
     "study_conclusion",
     "verdict_words",
 ]
@@ -122,12 +124,15 @@ def prior_words(prior: str, mid: float) -> str:
 
 def posterior_sentence(o: OutcomeResult) -> str:
     """The posterior probability of a meaningful benefit, its prior in the same sentence."""
-    if o.posterior is None:
-        return ""
-    post = o.posterior
+    return "" if o.posterior is None else probability_sentence(o.posterior, "trial")
+
+
+def probability_sentence(post: Posterior, before: str) -> str:
+    """``With a sceptical prior that … before the trial, the probability of … is 23%.``"""
     return (
-        f"{prior_words(post.prior, o.mid).capitalize()} before the trial, the probability of "
-        f"a benefit of at least {_points(o.mid)} is {percent(post.prob_benefit)}."
+        f"{prior_words(post.prior, post.mid).capitalize()} before the {before}, the "
+        f"probability of a benefit of at least {_points(post.mid)} is "
+        f"{percent(post.prob_benefit)}."
     )
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from microdose.analysis.study import StudyData, StudyResult, analyze_study
+from microdose.analysis.trial import PRIORS, Posterior, posterior_benefit
 from microdose.domain.errors import InvalidInput
 
 ROLES = ("participant", "timepoint", "outcome", "condition", "guess", "value")
@@ -32,6 +33,9 @@ class StudyRequest:
     placebo: str
     outcome: str | None = None
     timepoints: tuple[str, ...] = ()
+    mid: float | None = None
+    higher_is_better: bool = True
+    prior: str = "sceptical"
 
 
 def parse_mapping(text: str) -> dict[str, str]:
@@ -195,5 +199,19 @@ def _check_unique(data: StudyData, lines: list[int]) -> None:
 
 def analyze_csv(request: StudyRequest) -> tuple[StudyResult, int]:
     """Load, validate and analyse; returns the result and the rows left out."""
+    if request.prior not in PRIORS:
+        raise InvalidInput("prior", f"{request.prior!r} is not a prior offered", ", ".join(PRIORS))
     data, dropped = load_study(request)
     return analyze_study(data), dropped
+
+
+def study_posterior(request: StudyRequest, result: StudyResult) -> Posterior | None:
+    """The probability of a benefit of at least ``request.mid`` (None without a MID),
+    normal likelihood (the effect and its SE) and the request's prior."""
+    if request.mid is None:
+        return None
+    e = result.effect
+    return posterior_benefit(
+        e.estimate, e.se, request.mid, higher_is_better=request.higher_is_better,
+        prior=request.prior,
+    )  # fmt: skip
