@@ -19,11 +19,16 @@ from microdose.domain import instruments
 from microdose.domain.errors import InvalidInput
 
 
-def test_reliable_change_thresholds_match_the_published_norms() -> None:
-    # CLINICAL.md (Jacobson & Truax 1991 with SD 4.25, r 0.84 / SD 5.62, r 0.83):
-    # 1.96 x S_diff is about 4.7 PHQ-9 points and about 6.4 GAD-7 points
+def test_a_person_s_reliable_change_is_the_nhs_talking_therapies_threshold() -> None:
+    # NHS Talking Therapies Manual (CLINICAL.md): PHQ-9 a change of >= 6 points, GAD-7 >= 4
+    assert SCALES["phq9"].reliable == instruments.PHQ9_RELIABLE_IMPROVEMENT == 6
+    assert SCALES["gad7"].reliable == instruments.GAD7_RELIABLE_IMPROVEMENT == 4
+    assert "NHS Talking Therapies" in change_from_baseline("phq9", 12, 6).method
+    # Jacobson & Truax for study data, r from Kroenke 2001 / Spitzer 2006 (CLINICAL.md)
+    assert instruments.NORMS["phq9"].r == 0.84 and instruments.NORMS["gad7"].r == 0.83
     assert RELIABLE_Z * s_diff(instruments.NORMS["phq9"]) == pytest.approx(4.7, abs=0.05)
-    assert RELIABLE_Z * s_diff(instruments.NORMS["gad7"]) == pytest.approx(6.4, abs=0.05)
+    # no measurement-error band is called a confidence interval
+    assert "ci95" not in change_from_baseline("phq9", 12, 6).to_dict()
 
 
 def test_reliable_change_index_is_the_jacobson_truax_ratio() -> None:
@@ -36,11 +41,13 @@ def test_reliable_change_index_is_the_jacobson_truax_ratio() -> None:
 @pytest.mark.parametrize(
     ("key", "before", "after", "direction"),
     [
-        ("phq9", 14, 9, "improved"),  # 5 > 4.71
-        ("phq9", 14, 10, "no reliable change"),  # 4 < 4.71
-        ("phq9", 9, 14, "deteriorated"),
-        ("gad7", 14, 8, "no reliable change"),  # 6 < 6.42
-        ("gad7", 14, 7, "improved"),  # 7 > 6.42
+        ("phq9", 14, 8, "improved"),  # a fall of 6 >= 6
+        ("phq9", 14, 9, "no reliable change"),  # 5 < 6
+        ("phq9", 9, 15, "deteriorated"),  # a rise of 6
+        ("phq9", 9, 14, "no reliable change"),
+        ("gad7", 14, 11, "no reliable change"),  # 3 < 4
+        ("gad7", 14, 10, "improved"),  # 4 >= 4
+        ("gad7", 6, 10, "deteriorated"),
     ],
 )
 def test_direction_follows_the_reliable_change_boundary(
@@ -49,19 +56,18 @@ def test_direction_follows_the_reliable_change_boundary(
     assert change_from_baseline(key, before, after).direction == direction
 
 
-def test_change_interval_is_the_measurement_error_band() -> None:
+def test_the_threshold_is_reported_not_an_interval() -> None:
     result = change_from_baseline("phq9", 16, 7)
-    band = RELIABLE_Z * s_diff(instruments.NORMS["phq9"])
-    assert result.change == -9
-    assert result.ci95 == pytest.approx((-9 - band, -9 + band))
-    assert result.noise_band == pytest.approx(band)
+    assert result.change == -9 and result.reliable is True
+    assert result.reliable_change_threshold == 6 and result.noise_band == 6
+    assert change_from_baseline("phq9", 16, 11).reliable is False
 
 
 @pytest.mark.parametrize(
     ("before", "after", "significant"),
     [
         (15, 8, True),  # reliable and from above caseness (> 9) to at or below it
-        (15, 10, False),  # reliable, but still above the cut-off
+        (16, 10, False),  # reliable, but still above the cut-off
         (8, 2, False),  # reliable, but never above the cut-off
         (12, 9, False),  # crosses, but not reliable
     ],
@@ -118,14 +124,15 @@ def test_mcid() -> None:
 def test_who5_higher_is_better_without_a_norm() -> None:
     better = change_from_baseline("who5", 40, 52)
     assert better.direction == "improved" and better.mcid_reached is True
-    assert better.reliable_change_index is None and better.ci95 is None
+    assert better.reliable_change_threshold is None and better.reliable is None
     assert better.noise_band == instruments.WHO5_MEANINGFUL_CHANGE_PERCENT
     assert change_from_baseline("who5", 40, 44).direction == "no reliable change"
     assert change_from_baseline("who5", 60, 40).direction == "deteriorated"
 
 
 def test_labels_are_plain_language() -> None:
-    assert "within measurement error (±4.7)" in change_from_baseline("phq9", 12, 9).label
+    small = change_from_baseline("phq9", 12, 9).label
+    assert "less than the 6 points NHS Talking Therapies count as reliable change" in small
     improved = change_from_baseline("phq9", 16, 4).label
     assert "reliable improvement" in improved and "clinically significant" in improved
     assert "remission" in improved

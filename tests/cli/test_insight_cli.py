@@ -32,7 +32,7 @@ def test_analyze_json_has_the_documented_shape(demo: CliRun) -> None:
 def test_analyze_text_states_uncertainty_and_the_caveat(demo: CliRun) -> None:
     result = demo("analyze")
     assert result.exit_code == 0, result.output
-    assert "95% CI" in result.stdout and "(±4.7)" in result.stdout
+    assert "95% CI" in result.stdout and "(reliable: ≥ 6)" in result.stdout
     assert "cannot separate the effect of the substance from expectation" in result.stdout
 
 

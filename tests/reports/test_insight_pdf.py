@@ -66,7 +66,7 @@ def test_text_holds_every_section_and_the_caveat(report: Path) -> None:
 
 def test_numbers_carry_their_uncertainty_and_flags_are_shown(report: Path) -> None:
     text = pdf_text(report)
-    assert "95% CI" in text and "(±4.7)" in text and "(±6.4)" in text
+    assert "95% CI" in text and "(reliable: ≥ 6)" in text and "(reliable: ≥ 4)" in text
     assert "Needs attention" in text
     assert "PHQ-9 item 9 answered ≥ 1" in text
     assert "serious adverse event — headache, grade 3 (severe)" in text

@@ -43,7 +43,8 @@ def test_analyze_document_has_the_documented_shape(session: Session) -> None:
     assert isinstance(effect["estimate"], float) and len(effect["ci95"]) == 2
     assert effect["ci95"][0] < effect["estimate"] < effect["ci95"][1]
     phq9 = document["change"]["phq9"]
-    assert phq9["status"] == "ok" and len(phq9["ci95"]) == 2 and phq9["label"]
+    assert phq9["status"] == "ok" and phq9["reliable_change_threshold"] == 6 and phq9["label"]
+    assert "ci95" not in phq9  # a reliable-change threshold is not a confidence interval
     assert document["adherence"]["adherence"]["ci95"] is not None
 
 

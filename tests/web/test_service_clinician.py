@@ -307,7 +307,7 @@ def test_person_page_acknowledges_an_alert_with_a_note(service: Service) -> None
     assert page.status_code == 200, page.text
     assert 'figure class="chart" data-spec=' in page.text
     assert f"/api/v1/people/{p1}/report.pdf" in page.text
-    assert "PHQ-9" in page.text and "(±4.7)" in page.text and "Check-in" in page.text
+    assert "PHQ-9" in page.text and "(reliable: ≥ 6)" in page.text and "Check-in" in page.text
     assert '<script src="/static/charts.js"></script>' in page.text and "<script>" not in page.text
     alert = open_alert(client, world)
     action = f"/clinician/alerts/{alert}/acknowledge"

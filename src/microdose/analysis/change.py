@@ -2,9 +2,14 @@
 
 Pure: plain numbers in, a frozen :class:`Change` out. The rules and their sources:
 
-- Reliable change index (Jacobson & Truax 1991, JCCP 59:12): ``RC = (x2 - x1) / S_diff``
-  with ``S_diff = SD * sqrt(2) * sqrt(1 - r)``; ``|RC| > 1.96`` is a reliable change. The
-  norms (SD, r) are :data:`microdose.domain.instrument_cutoffs.NORMS`.
+- Reliable change of a person's score: the NHS Talking Therapies Manual's thresholds, a
+  change of at least 6 PHQ-9 points or 4 GAD-7 points
+  (:data:`~microdose.domain.instrument_cutoffs.PHQ9_RELIABLE_IMPROVEMENT`,
+  :data:`~microdose.domain.instrument_cutoffs.GAD7_RELIABLE_IMPROVEMENT`; CLINICAL.md).
+- Reliable change index for study data (Jacobson & Truax 1991, JCCP 59:12):
+  ``RC = (x2 - x1) / S_diff`` with ``S_diff = SD * sqrt(2) * sqrt(1 - r)``; ``|RC| > 1.96``
+  is reliable (:func:`reliable_change_index`, :func:`s_diff`; SD from the study's own
+  baseline, r from :data:`microdose.domain.instrument_cutoffs.NORMS`).
 - Clinically significant change: reliable **and** crossing the cut-off ``c``. No
   functional / dysfunctional population means are in our clinical reference, so the
   default cut-off is the NHS Talking Therapies caseness threshold (PHQ-9 > 9, GAD-7 > 7);
@@ -14,8 +19,8 @@ Pure: plain numbers in, a frozen :class:`Change` out. The rules and their source
 - PHQ-9 response (a fall of at least ``RESPONSE_FRACTION`` of the baseline) and remission
   (a total below ``REMISSION_BELOW``): common trial conventions, named parameters.
 
-The ``ci95`` of a change is the Jacobson–Truax band ``change ± 1.96 * S_diff``: the range
-measurement error alone leaves around the observed change.
+A threshold of reliable change is not a confidence interval, and nothing here is called
+``ci95``: ``reliable_change_threshold`` is the size of change that counts as reliable.
 """
 
 from __future__ import annotations
@@ -62,8 +67,10 @@ class Scale:
         Where the cut-off comes from.
     mcid : float or None
         Minimal clinically important (or meaningful) change.
-    norm : Norm or None
-        SD and test-retest r for the reliable change index.
+    reliable : float or None
+        Size of change that counts as reliable (NHS Talking Therapies), in ``unit``.
+    reliable_source : str
+        Where that threshold comes from.
     """
 
     name: str
@@ -72,8 +79,11 @@ class Scale:
     cutoff: float | None
     cutoff_source: str
     mcid: float | None
-    norm: inst.Norm | None
+    reliable: float | None
+    reliable_source: str = ""
 
+
+_NHS_TT = "NHS Talking Therapies Manual reliable change"
 
 #: Scales analysed for change; WHO-5 on its percentage scale (raw x 4).
 SCALES: Mapping[str, Scale] = MappingProxyType(
@@ -85,7 +95,8 @@ SCALES: Mapping[str, Scale] = MappingProxyType(
             inst.PHQ9_CASENESS,
             "NHS Talking Therapies caseness (> 9)",
             inst.PHQ9_MCID,
-            inst.NORMS["phq9"],
+            inst.PHQ9_RELIABLE_IMPROVEMENT,
+            f"{_NHS_TT} (PHQ-9: at least {inst.PHQ9_RELIABLE_IMPROVEMENT} points)",
         ),
         "gad7": Scale(
             "GAD-7",
@@ -94,7 +105,8 @@ SCALES: Mapping[str, Scale] = MappingProxyType(
             inst.GAD7_CASENESS,
             "NHS Talking Therapies caseness (> 7)",
             inst.GAD7_MCID,
-            inst.NORMS["gad7"],
+            inst.GAD7_RELIABLE_IMPROVEMENT,
+            f"{_NHS_TT} (GAD-7: at least {inst.GAD7_RELIABLE_IMPROVEMENT} points)",
         ),
         "who5": Scale(
             "WHO-5",
@@ -199,13 +211,11 @@ class Change:
         The two scores (WHO-5 in percent).
     change : float
         ``follow_up - baseline``.
-    ci95 : tuple of float or None
-        ``change ± 1.96 * S_diff``: what measurement error alone allows; None without a norm.
+    reliable_change_threshold : float or None
+        The size of change that counts as reliable (NHS Talking Therapies: PHQ-9 6, GAD-7
+        4 points); None where no threshold is in our reference.
     noise_band : float or None
-        Half-width of that band (``1.96 * S_diff``), else the MCID as the smallest change
-        worth reading (WHO-5), else None.
-    reliable_change_index : float or None
-        Jacobson–Truax RC; None without a norm.
+        The smallest change worth reading: that threshold, else the MCID (WHO-5), else None.
     direction : str
         ``"improved"``, ``"deteriorated"`` or ``"no reliable change"``.
     clinically_significant : bool or None
@@ -226,9 +236,8 @@ class Change:
     baseline: float
     follow_up: float
     change: float
-    ci95: tuple[float, float] | None
+    reliable_change_threshold: float | None
     noise_band: float | None
-    reliable_change_index: float | None
     direction: str
     clinically_significant: bool | None
     cutoff: float | None
@@ -241,10 +250,10 @@ class Change:
 
     @property
     def reliable(self) -> bool | None:
-        """Whether the change is beyond measurement error (None without a norm)."""
-        if self.reliable_change_index is None:
+        """Whether the change reaches the reliable-change threshold (None without one)."""
+        if self.reliable_change_threshold is None:
             return None
-        return abs(self.reliable_change_index) > RELIABLE_Z
+        return abs(self.change) >= self.reliable_change_threshold
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (full precision; rounding is the presenter's job)."""
@@ -253,9 +262,8 @@ class Change:
             "baseline": self.baseline,
             "follow_up": self.follow_up,
             "change": self.change,
-            "ci95": list(self.ci95) if self.ci95 else None,
+            "reliable_change_threshold": self.reliable_change_threshold,
             "noise_band": self.noise_band,
-            "reliable_change_index": self.reliable_change_index,
             "reliable": self.reliable,
             "direction": self.direction,
             "clinically_significant": self.clinically_significant,
@@ -280,9 +288,9 @@ def _is_well(scale: Scale, value: float) -> bool | None:
     return value <= scale.cutoff if scale.lower_is_better else value > scale.cutoff
 
 
-def _direction(scale: Scale, change: float, rci: float | None) -> str:
-    if rci is not None:
-        if abs(rci) <= RELIABLE_Z:
+def _direction(scale: Scale, change: float) -> str:
+    if scale.reliable is not None:
+        if abs(change) < scale.reliable:
             return "no reliable change"
     elif scale.mcid is None or abs(change) < scale.mcid:
         return "no reliable change"
@@ -299,10 +307,9 @@ def _phq9_response(key: str, baseline: float, follow_up: float) -> tuple[bool | 
 
 
 def _method(scale: Scale) -> str:
-    if scale.norm is not None:
+    if scale.reliable is not None:
         return (
-            f"Jacobson-Truax reliable change (SD {scale.norm.sd}, r {scale.norm.r}; "
-            f"{scale.norm.source}); clinically significant = reliable and crossing "
+            f"{scale.reliable_source}; clinically significant = reliable and crossing "
             f"{scale.cutoff_source}"
         )
     if scale.mcid is not None:
@@ -333,21 +340,24 @@ def change_from_baseline(key: str, baseline: float, follow_up: float) -> Change:
     >>> c = change_from_baseline("phq9", 16, 7)
     >>> c.direction, c.clinically_significant, c.response, c.remission
     ('improved', True, True, False)
-    >>> round(c.noise_band, 1)
-    4.7
+    >>> c.reliable_change_threshold
+    6
     >>> change_from_baseline("gad7", 9, 5).direction
+    'improved'
+    >>> change_from_baseline("gad7", 9, 6).direction
     'no reliable change'
     """
     scale = _scale(key)
     change = float(follow_up) - float(baseline)
-    noise = _measurement_noise(scale, baseline, follow_up, change)
-    direction = _direction(scale, change, noise.rci)
-    significant = _clinically_significant(scale, baseline, follow_up, direction, noise.rci)
+    band = scale.reliable if scale.reliable is not None else scale.mcid
+    direction = _direction(scale, change)
+    significant = _clinically_significant(scale, baseline, follow_up, direction)
     mcid_reached = None if scale.mcid is None else _improvement(scale, change) >= scale.mcid
     response, remission = _phq9_response(key, baseline, follow_up)
     result = Change(
-        key, float(baseline), float(follow_up), change, noise.ci95, noise.band, noise.rci,
-        direction, significant, scale.cutoff, scale.mcid, mcid_reached, response, remission,
+        key, float(baseline), float(follow_up), change, scale.reliable,
+        None if band is None else float(band), direction, significant, scale.cutoff,
+        scale.mcid, mcid_reached, response, remission,
         "", _method(scale),
     )  # fmt: skip
     return replace(result, label=_label(result, scale))
@@ -361,51 +371,31 @@ def _scale(key: str) -> Scale:
     return scale
 
 
-@dataclass(frozen=True)
-class _Noise:
-    """What measurement error allows: RC index, band half-width and interval (or None)."""
-
-    rci: float | None
-    band: float | None
-    ci95: tuple[float, float] | None
-
-
-def _measurement_noise(scale: Scale, baseline: float, follow_up: float, change: float) -> _Noise:
-    """Reliable change from the scale's norm; without one, the MCID as the band."""
-    if scale.norm is not None:
-        band = RELIABLE_Z * s_diff(scale.norm)
-        rci = reliable_change_index(baseline, follow_up, scale.norm)
-        return _Noise(rci, band, (change - band, change + band))
-    if scale.mcid is not None:
-        return _Noise(None, float(scale.mcid), None)
-    return _Noise(None, None, None)
-
-
 def _clinically_significant(
-    scale: Scale, baseline: float, follow_up: float, direction: str, rci: float | None
+    scale: Scale, baseline: float, follow_up: float, direction: str
 ) -> bool | None:
-    """Reliably improved from unwell to well; None without a cut-off or a norm."""
+    """Reliably improved from unwell to well; None without a cut-off or a threshold."""
     was_well, is_well = _is_well(scale, baseline), _is_well(scale, follow_up)
-    if was_well is None or rci is None:
+    if was_well is None or scale.reliable is None:
         return None
     return direction == "improved" and not was_well and bool(is_well)
 
 
 def _label(c: Change, scale: Scale) -> str:
     size = f"{abs(c.change):g} {scale.unit}"
-    noise = f"±{c.noise_band:.1f}" if c.noise_band is not None else ""
     if c.change == 0:
         text = f"{scale.name} unchanged"
     else:
         moved = "better" if _improvement(scale, c.change) > 0 else "worse"
         text = f"{scale.name} {size} {moved}"
-    if scale.norm is not None:
+    if scale.reliable is not None:
+        rule = f"the {scale.reliable:g} {scale.unit} NHS Talking Therapies count as reliable change"
         if c.direction == "no reliable change":
-            text += f": within measurement error ({noise}), so not a reliable change"
+            text += f": less than {rule}, so not a reliable change"
         elif c.direction == "improved":
-            text += f": more than measurement error ({noise}) — a reliable improvement"
+            text += f": at least {rule} — a reliable improvement"
         else:
-            text += f": more than measurement error ({noise}) — a reliable deterioration"
+            text += f": at least {rule} — a reliable deterioration"
     elif scale.mcid is not None:
         reached = "at least" if c.direction != "no reliable change" else "less than"
         text += f" ({reached} the {scale.mcid:g} {scale.unit} that count as meaningful)"

@@ -129,14 +129,17 @@ WHO5_PERCENT_PER_POINT = 4
 PHQ9_MCID = 5
 #: NHS Talking Therapies: PHQ-9 caseness is a total *above* this value (> 9).
 PHQ9_CASENESS = 9
-#: NHS Talking Therapies: PHQ-9 reliable improvement is a fall of at least this many points.
+#: NHS Talking Therapies: PHQ-9 reliable change (improvement or deterioration) is a change of
+#: at least this many points (NHS Talking Therapies for anxiety and depression Manual, NHS
+#: England, formerly the IAPT Manual; CLINICAL.md). The default for a person's change.
 PHQ9_RELIABLE_IMPROVEMENT = 6
 #: GAD-7 minimal clinically important difference (Toussaint et al. 2020, J Affect Disord
 #: 265:395).
 GAD7_MCID = 4
 #: NHS Talking Therapies: GAD-7 caseness is a total *above* this value (> 7).
 GAD7_CASENESS = 7
-#: NHS Talking Therapies: GAD-7 reliable improvement is a fall of at least this many points.
+#: NHS Talking Therapies: GAD-7 reliable change is a change of at least this many points
+#: (NHS Talking Therapies Manual, NHS England; CLINICAL.md). The default for a person's change.
 GAD7_RELIABLE_IMPROVEMENT = 4
 #: GAD-7 reliable change in points from Bischoff et al. 2020 (a research alternative to the
 #: NHS Talking Therapies convention above).
@@ -168,20 +171,26 @@ class Norm:
     source: str
 
 
-#: Norms for the reliable change index (1.96 x S_diff ~ 4.7 points for PHQ-9, ~ 6.4 for GAD-7).
+#: Norms for the Jacobson–Truax reliable change index of *study data* (CLINICAL.md: SD from
+#: the study's own baseline, r from the instrument's test–retest reliability). The r values
+#: are published (sources beside them); the SDs are reference values **without a confirmed
+#: source** — a study should pass its own baseline SD. A person's change uses the NHS Talking
+#: Therapies thresholds above instead (1.96 x S_diff here would be ~4.7 and ~6.4 points).
 NORMS: Mapping[str, Norm] = MappingProxyType(
     {
         "phq9": Norm(
             sd=4.25,
             r=0.84,
-            source="CLINICAL.md norms for Jacobson & Truax 1991 (JCCP 59:12); r is the PHQ-9 "
-            "test-retest reliability of Kroenke, Spitzer & Williams 2001 (J Gen Intern Med 16:606)",
+            source="Jacobson & Truax 1991 (JCCP 59:12); r is the PHQ-9 test-retest "
+            "reliability of Kroenke, Spitzer & Williams 2001 (J Gen Intern Med 16:606); SD an "
+            "unconfirmed reference value",
         ),
         "gad7": Norm(
             sd=5.62,
             r=0.83,
-            source="CLINICAL.md norms for Jacobson & Truax 1991 (JCCP 59:12); r is the GAD-7 "
-            "test-retest reliability of Spitzer et al. 2006 (Arch Intern Med 166:1092)",
+            source="Jacobson & Truax 1991 (JCCP 59:12); r is the GAD-7 test-retest "
+            "reliability of Spitzer et al. 2006 (Arch Intern Med 166:1092); SD an unconfirmed "
+            "reference value",
         ),
     }
 )

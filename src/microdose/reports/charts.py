@@ -21,7 +21,7 @@ from typing import Any
 import altair as alt
 
 from microdose.analysis.adherence import SideEffectRate
-from microdose.analysis.change import RELIABLE_Z, SCALES
+from microdose.analysis.change import RELIABLE_Z
 from microdose.analysis.daily import DailyEffects
 from microdose.domain import instrument_cutoffs as cutoffs
 from microdose.services.insight import Insight, JournalData, ScaleHistory
@@ -116,7 +116,7 @@ def _bands(key: str) -> list[tuple[float, float, str]]:
 
 def _score_error(key: str) -> float | None:
     """Half-width of the 95% range around one score: 1.96 x SEM, SEM = SD sqrt(1 - r)."""
-    norm = SCALES[key].norm
+    norm = cutoffs.NORMS.get(key)
     return None if norm is None else RELIABLE_Z * norm.sd * math.sqrt(1 - norm.r)
 
 

@@ -86,8 +86,8 @@ def _score_row(history: ScaleHistory) -> dict[str, Any]:
     if change is None:
         return row
     row.update(change=change_band(history), label=change.label)
-    if change.reliable_change_index is not None:
-        row["rci"] = f"{change.reliable_change_index:+.2f}".replace("-", "−")
+    if change.reliable is not None:
+        row["rci"] = "yes" if change.reliable else "no"
     row["verdict"] = change.direction
     row["tag"] = {"improved": "good", "deteriorated": "bad"}.get(change.direction, "neutral")
     return row

@@ -65,20 +65,20 @@ def score_text(history: ScaleHistory, value: float, band: str | None) -> str:
 
 
 def change_band(history: ScaleHistory) -> str:
-    """``−4 (±4.7)``, ``+36 (meaningful: ≥ 10)`` or an em dash."""
+    """``−4 (reliable: ≥ 6)``, ``+36 (meaningful: ≥ 10)`` or an em dash."""
     change = history.change
     if change is None:
         return "—"
     band = ""
-    if change.ci95 is not None and change.noise_band is not None:
-        band = f" (±{change.noise_band:.1f})"
+    if change.reliable_change_threshold is not None:
+        band = f" (reliable: ≥ {change.reliable_change_threshold:g})"
     elif change.mcid is not None:
         band = f" (meaningful: ≥ {change.mcid:g})"
     return f"{signed(change.change, 0)}{band}"
 
 
 def _scales_text(insight: Insight) -> list[str]:
-    lines = ["Questionnaires: first → last, change (band measurement error allows)"]
+    lines = ["Questionnaires: first → last, change (the change that counts as reliable)"]
     for history in insight.scales.values():
         first, last = history.points[0], history.points[-1]
         lines.append(
