@@ -56,7 +56,7 @@ EVIDENCE: tuple[Section, ...] = (
             Claim(
                 "Self-blinding study (191 completers): the microdose and the placebo groups "
                 "both improved, with no significant difference between them; the small acute "
-                "effects were explained by people breaking the blind.",
+                "differences went together with people breaking the blind.",
                 "Szigeti et al. 2021, eLife 10:e62878",
             ),
             Claim(
