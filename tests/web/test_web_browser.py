@@ -183,3 +183,28 @@ def test_the_accessibility_check_finds_low_contrast(browser: object, demo_server
     found = problems(j.page)
     assert any("contrast 2.32:1" in line and "rgb(170, 170, 170)" in line for line in found)
     j.context.close()
+
+
+def test_on_a_phone_every_page_is_two_taps_away(browser: object, demo_server: Served) -> None:
+    """The tab bar (Today, Doses, Journal, Insights) and "More" with the rest."""
+    from microdose.web.platform.views import NAV
+
+    j = Journey(browser, demo_server.url, "phone")
+    j.go("/")
+    bar = j.page.locator("nav.tab-bar")
+    assert bar.is_visible() and not j.page.locator("nav.site-nav").is_visible()
+    box = bar.bounding_box()
+    assert box is not None and box["y"] + box["height"] >= 780 - 1  # at the bottom
+    for href, label in NAV:
+        j.go("/")
+        link = bar.get_by_role("link", name=label, exact=True)
+        if not link.is_visible():
+            bar.get_by_text("More", exact=True).click()  # first tap
+            if href == "/settings":
+                j.shot("more-open")
+        height = link.bounding_box()["height"]  # type: ignore[index]
+        assert height >= 44, f"{label} is {height}px tall"
+        link.click()  # second tap at most
+        j.page.wait_for_url(j.base + href)
+    assert j.errors == [], j.errors
+    j.context.close()

@@ -40,6 +40,20 @@ SERVICE_NAV: dict[Role, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: the phone's tab bar shows these (when the navigation has them); the rest go under "More"
+PRIMARY = ("/", "/doses", "/journal", "/insights")
+
+
+def split_nav(
+    nav: tuple[tuple[str, str], ...],
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The phone tab bar's links and the rest ("More"); five or fewer all fit the bar."""
+    if len(nav) <= 5:
+        return nav, ()
+    primary = tuple(item for item in nav if item[0] in PRIMARY)
+    return primary, tuple(item for item in nav if item[0] not in PRIMARY)
+
+
 def nav_of(request: Request) -> tuple[tuple[str, str], ...]:
     """The navigation for this request: by role in service mode (none before login)."""
     if not web_state(request).service:
@@ -99,6 +113,7 @@ def render(
         or getattr(request.state, "actor", None) is not None,
         "service": state.service,
         "nav": nav_of(request),
+        "tabs": split_nav(nav_of(request)),
         "home": home_path(request),
         "exposed": not is_loopback(state.security.host),
         "idempotency_key": str(uuid.uuid4()),
