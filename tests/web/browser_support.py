@@ -59,6 +59,19 @@ class Journey:
         self.page.goto(self.base + path)
         self.page.wait_for_load_state("networkidle")
 
+    def nav(self, label: str) -> None:
+        """Follow a main-navigation link: the header's, or on a phone the tab bar's (under
+        "More" when it is not one of the tabs)."""
+        header = self.page.locator("nav.site-nav").get_by_role("link", name=label, exact=True)
+        if header.is_visible():
+            header.click()
+            return
+        bar = self.page.locator("nav.tab-bar")
+        link = bar.get_by_role("link", name=label, exact=True)
+        if not link.is_visible():
+            bar.get_by_text("More", exact=True).click()
+        link.click()
+
     def shot(self, label: str) -> None:
         """Save a screenshot of the page, and check it meets WCAG 2.2 AA (axe-core)."""
         SHOTS.mkdir(parents=True, exist_ok=True)

@@ -104,7 +104,7 @@ def enrol(j: Journey, code: str) -> None:
 
 
 def check_in(j: Journey) -> None:
-    j.page.get_by_role("link", name="Today").click()
+    j.nav("Today")
     j.page.get_by_role("heading", name="How are you today?").wait_for()
     for name, value in (("mood", 7), ("anxiety", 3), ("energy", 6), ("focus", 6), ("sleep", 8),
                         ("connectedness", 5)):
@@ -116,7 +116,7 @@ def check_in(j: Journey) -> None:
 
 
 def who_looked(j: Journey) -> None:
-    j.page.get_by_role("link", name="Sharing").click()
+    j.nav("Sharing")
     j.page.get_by_role("link", name="Every entry about your data").click()
     j.page.get_by_role("heading", name="Who looked at my data").wait_for()
     rows = j.page.locator("table tbody tr").all_inner_texts()
