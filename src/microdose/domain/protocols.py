@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from microdose.domain.bounds import check_date
 from microdose.domain.errors import InvalidInput
 
 __all__ = [
@@ -187,9 +188,11 @@ def parse_date(text: str, field: str = "date") -> date:
     stripped = str(text).strip()
     if _ISO_DATE.fullmatch(stripped):
         try:
-            return date.fromisoformat(stripped)
+            day = date.fromisoformat(stripped)
         except ValueError:
             pass
+        else:
+            return check_date(field, day)
     raise InvalidInput(field, f"{text!r} is not a date", allowed="YYYY-MM-DD")
 
 

@@ -35,7 +35,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for ``url``; a SQLite file's folder is created on first use."""
+    """Create an engine for ``url``; a SQLite file's folder is created on first use.
+
+    ``hide_parameters``: a database error's text names the statement, never its values
+    (a person's ratings and notes), wherever it is shown or logged.
+    """
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError on malformed URLs
@@ -45,13 +49,13 @@ def make_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": 10})
+        engine = create_engine(parsed, connect_args={"timeout": 10}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     raise InvalidInput("database-url", f"unsupported database {backend!r}", allowed=SUPPORTED)
 
 

@@ -16,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException
 
 from microdose import __version__
@@ -26,6 +26,12 @@ from microdose.web.platform import problems
 from microdose.web.platform.audit_refusals import record_refusal
 from microdose.web.platform.auth import LoginRequired, TooManyAttempts
 from microdose.web.platform.deps import Redirect
+from microdose.web.platform.failsafe import (
+    Failsafe,
+    JsonDepthLimit,
+    log_unexpected,
+    request_id,
+)
 from microdose.web.platform.security import SecurityConfig, SecurityHeaders
 from microdose.web.platform.state import WebState
 
@@ -93,8 +99,10 @@ def _database_error(request: Request, _exc: Exception) -> Response:
     return problems.busy_problem(request)
 
 
-def _internal_error(request: Request, exc: Exception) -> Response:
-    return problems.internal_problem(request, exc)
+def _unstorable(request: Request, exc: Exception) -> Response:
+    """A value the database refuses (out of its range) that no rule caught first: 422."""
+    log_unexpected(exc, request.scope, request_id(request.scope))  # a rule is missing
+    return problems.unstorable_problem(request)
 
 
 HANDLERS: dict[type[Exception], Callable[[Request, Exception], Response]] = {
@@ -103,7 +111,7 @@ HANDLERS: dict[type[Exception], Callable[[Request, Exception], Response]] = {
     HTTPException: _http_error,
     Redirect: _redirect,
     OperationalError: _database_error,
-    Exception: _internal_error,
+    DataError: _unstorable,
 }
 
 
@@ -240,6 +248,8 @@ def _build(state: WebState) -> FastAPI:
     app.state.web = state
     app.state.templates = make_templates(str(WEB_DIR / "templates"))
     _mount(app)
+    app.add_middleware(Failsafe)  # innermost: catches what no handler answered
+    app.add_middleware(JsonDepthLimit)
     app.add_middleware(SecurityHeaders, config=state.security)
     _install_openapi(app)
     return app

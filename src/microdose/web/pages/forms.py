@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel
-
 from microdose.domain.errors import InvalidInput
 from microdose.services.people import local_today
 from microdose.store.models import Person
 from microdose.web.platform.idempotency import Work, perform
 from microdose.web.platform.state import WebState
+from microdose.web.schemas.inputs import InputModel
 
 #: change that measurement error alone can produce (Jacobson–Truax 1.96·S_diff, CLINICAL.md)
 NOISE_BAND = {"phq9": "±4.7 points", "gad7": "±6.4 points", "who5": "±10 percentage points"}
 
 
-class FormBase(BaseModel):
-    """Fields every form carries."""
+class FormBase(InputModel):
+    """Fields every form carries (its text a database can store)."""
 
     csrf_token: str = ""
     idempotency_key: str = ""

@@ -14,7 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from microdose.domain.errors import NotFound
 from microdose.services import accounts, login_sessions
@@ -35,6 +35,7 @@ from microdose.web.platform.problems import PROBLEM_RESPONSES
 from microdose.web.platform.security import SESSION_COOKIE
 from microdose.web.platform.state import WebState
 from microdose.web.platform.views import render, secure_cookies
+from microdose.web.schemas.inputs import StrictModel
 
 router = APIRouter(dependencies=[Depends(require_csrf)], include_in_schema=False)
 api_router = APIRouter(prefix="/api/v1/auth", tags=["accounts"], responses=PROBLEM_RESPONSES)
@@ -49,10 +50,8 @@ class LoginForm(FormBase):
     next: str = "/"
 
 
-class Credentials(BaseModel):
+class Credentials(StrictModel):
     """An account's email and password."""
-
-    model_config = ConfigDict(extra="forbid")
 
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=256)

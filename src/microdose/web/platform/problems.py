@@ -7,7 +7,6 @@ reasons. Request validation errors become one 422 problem listing every bad fiel
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -22,7 +21,6 @@ from microdose.domain.errors import InvalidInput, MicrodoseError, NextStep, Safe
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:microdose:problem:"
-logger = logging.getLogger("microdose.web")
 
 
 class FieldError(BaseModel):
@@ -173,9 +171,13 @@ def busy_problem(request: Request) -> ProblemResponse:
     )
 
 
-def internal_problem(request: Request, exc: Exception) -> ProblemResponse:
-    """500 without a traceback (it goes to the server log)."""
-    logger.error("internal error on %s", request.url.path, exc_info=exc)
+def unstorable_problem(request: Request) -> ProblemResponse:
+    """422 for a value the database cannot store (a number or text out of its range)."""
     return problem(
-        500, "internal error: nothing was saved", kind="internal", instance=request.url.path
+        422,
+        "a value is outside what the journal can store; nothing was saved",
+        kind="unstorable-value",
+        instance=request.url.path,
+        errors=[FieldError(field="body", message="a value is out of range",
+                           allowed="the ranges the API's schema gives")],
     )

@@ -11,10 +11,11 @@ import datetime as dt
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from microdose.domain.safety import PHQ9_RELIABLE_DETERIORATION
 from microdose.services.caseload import MAX_NOTE
+from microdose.web.schemas.inputs import StrictModel
 from microdose.web.schemas.ratings import Ratings
 
 
@@ -171,10 +172,8 @@ class TimelinePublic(BaseModel):
     alerts: list[AlertPublic]
 
 
-class AcknowledgementCreate(BaseModel):
+class AcknowledgementCreate(StrictModel):
     """Acknowledging an alert: say what was done."""
-
-    model_config = ConfigDict(extra="forbid")
 
     note: str = Field(max_length=MAX_NOTE, description="Required: what was done")
 

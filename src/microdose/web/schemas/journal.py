@@ -8,39 +8,22 @@ domain validates again, so the API can never store what the CLI would refuse.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
     Field,
     StrictFloat,
     StrictInt,
 )
 
 from microdose.domain.dosing import Material
+from microdose.web.schemas.inputs import IsoDate as IsoDate
+from microdose.web.schemas.inputs import IsoDateTime as IsoDateTime
+from microdose.web.schemas.inputs import StrictModel as StrictModel
 from microdose.web.schemas.ratings import Rating, Ratings
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _iso_date(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
-        return value
-    raise ValueError("must be a date written YYYY-MM-DD")
-
-
-def _iso_datetime(value: object) -> object:
-    if isinstance(value, str) and _ISO_DATE.match(value) and "T" in value:
-        return value
-    raise ValueError("must be a date and time written YYYY-MM-DDTHH:MM[:SS][±HH:MM]")
-
-
-IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-IsoDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 SideEffect = Literal[
     "anxiety",
     "restlessness",
@@ -58,12 +41,6 @@ SideEffect = Literal[
 Guess = Literal["active", "placebo", "unsure"]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
 Number = StrictInt | StrictFloat
-
-
-class StrictModel(BaseModel):
-    """Input model: unknown fields are an error."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class CheckinCreate(StrictModel, Ratings[Rating]):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from microdose.web.schemas.journal import StrictModel
+from microdose.web.schemas.inputs import StrictModel
 
 #: an invitation code as typed (Crockford base32, any case, with or without the hyphen)
 Code = Annotated[str, Field(min_length=4, max_length=32, description="e.g. 3T244-PBGK8")]

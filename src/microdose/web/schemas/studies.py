@@ -13,9 +13,10 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
 from microdose.domain import studies as rules
+from microdose.web.schemas.inputs import StrictModel
 
 ArmKind = Literal["open-label", "self-blinded", "placebo-controlled", "comparator"]
 StudyProtocol = Literal["observational", "fadiman", "stamets", "every-other-day", "weekdays"]
@@ -27,12 +28,6 @@ Outcome = Literal[
 DailyRating = Literal["mood", "anxiety", "energy", "focus", "sleep", "connectedness"]
 ExportFormat = Literal["csv", "parquet"]
 StudyDay = Annotated[StrictInt, Field(ge=0, le=rules.MAX_DAY, description="study day")]
-
-
-class StrictModel(BaseModel):
-    """Input model: unknown fields are an error."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class ArmCreate(StrictModel):
