@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from microdose.domain.errors import MicrodoseError
 from microdose.services.access import Actor
 from microdose.store.models import Person
 from microdose.web.platform.auth import CURRENT_ACTOR, LoginRequired, request_token
@@ -92,8 +93,47 @@ async def _service_actor(request: Request, state: WebState) -> Actor | None:
     return actor
 
 
+#: methods that change state: a browser's cross-site request with them is refused
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class CrossOrigin(MicrodoseError):
+    """A browser's state-changing API request sent from another site's page."""
+
+    http_status = 403
+
+
+def check_origin(request: Request) -> None:
+    """Refuse a state-changing API request that a browser sent from another origin.
+
+    Bearer-token clients are unaffected (a page elsewhere cannot read the token). Any other
+    write — carried by the session cookie, or by nothing in a personal journal without a
+    login — is refused when the browser says it comes from elsewhere: an ``Origin`` whose
+    host is not this server's, or ``Sec-Fetch-Site`` other than ``same-origin``/``none``.
+    Clients that are not browsers send neither header and pass.
+    """
+    if request.method not in UNSAFE_METHODS:
+        return
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return
+    site = request.headers.get("sec-fetch-site")
+    origin = request.headers.get("origin")
+    foreign_site = site is not None and site not in ("same-origin", "none")
+    foreign_origin = origin is not None and urlsplit(origin).netloc != request.headers.get(
+        "host", request.url.netloc
+    )
+    if foreign_site or foreign_origin:
+        raise CrossOrigin(
+            f"origin: {origin or site!r} is not this server; a browser may write to the API "
+            "only from this server's own pages (allowed: the same origin, or a bearer token)"
+        )
+
+
 async def require_api_login(request: Request, state: StateDep) -> None:
-    """401 for API calls without a login when the server requires one."""
+    """401 for API calls without a login when the server requires one; 403 for a browser's
+    write from another site (:func:`check_origin`)."""
+    check_origin(request)
     if state.service:
         if await _service_actor(request, state) is None:
             raise LoginRequired(
