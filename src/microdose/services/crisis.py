@@ -133,10 +133,10 @@ def crisis_payload(
         "reviewed": _data()["reviewed"],
         "review_due": review_due().isoformat(),
         "review_warning": review_warning(),
+        "region": region,
+        # no region known: the international options, and the interfaces say how to set one
+        "region_unknown": region == FALLBACK_REGION,
     }
-    payload["region"] = region
-    #: no region known: the international options, and the interfaces say how to set one
-    payload["region_unknown"] = region == FALLBACK_REGION
     if triggers:
         payload["triggers"] = list(triggers)
     return payload

@@ -77,16 +77,6 @@ def latest_screen(*, session: Session, person_id: uuid.UUID) -> ScreenRow | None
     return session.scalars(query).first()
 
 
-def screen_history(*, session: Session, person_id: uuid.UUID) -> list[ScreenRow]:
-    """Every screen of the person, oldest first (each with its ``changes``)."""
-    query = (
-        select(ScreenRow)
-        .where(ScreenRow.person_id == person_id)
-        .order_by(ScreenRow.screened_at)
-    )
-    return list(session.scalars(query))
-
-
 def _merged(
     previous: ScreenRow | None, declared: Sequence[str], medications: Sequence[str],
     removals: tuple[Sequence[str], Sequence[str]], fields: tuple[str, str],

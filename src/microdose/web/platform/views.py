@@ -105,6 +105,7 @@ def render(
     """A page with the shared context; sets the CSRF cookie on a browser's first visit."""
     state = web_state(request)
     cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    nav = nav_of(request)
     shared = {
         "csrf_token": state.security.csrf_token(cookie),
         "demo": state.demo,
@@ -112,8 +113,8 @@ def render(
         "logged_in_mode": state.security.login_required
         or getattr(request.state, "actor", None) is not None,
         "service": state.service,
-        "nav": nav_of(request),
-        "tabs": split_nav(nav_of(request)),
+        "nav": nav,
+        "tabs": split_nav(nav),
         "home": home_path(request),
         "exposed": not is_loopback(state.security.host),
         "idempotency_key": str(uuid.uuid4()),
