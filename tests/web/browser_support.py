@@ -21,7 +21,8 @@ ARGS = [
     "--disable-gpu",
 ]
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 780)}
+#: "phone" is a small phone; "phone390" the common 390×844 one
+VIEWPORTS = {"desktop": (1280, 800), "phone": (360, 780), "phone390": (390, 844)}
 #: marks of every browser test module
 BROWSER_MARKS = [
     pytest.mark.browser,
@@ -37,10 +38,11 @@ class Journey:
     """
 
     def __init__(self, browser: object, base: str, name: str, *, area: str = "",
-                 timeout: int = 15_000) -> None:
+                 timeout: int = 15_000, color_scheme: str = "light") -> None:
         width, height = VIEWPORTS[name]
         self.context = browser.new_context(  # type: ignore[attr-defined]
-            viewport={"width": width, "height": height}, accept_downloads=True)
+            viewport={"width": width, "height": height}, accept_downloads=True,
+            color_scheme=color_scheme)
         self.context.set_default_timeout(timeout)
         self.page = self.context.new_page()
         self.base, self.name, self.area = base, name, area

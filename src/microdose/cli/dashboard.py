@@ -97,7 +97,7 @@ def _details(item: dict[str, Any]) -> str:
 
 def _checkin_details(item: dict[str, Any]) -> str:
     """Every rating (0–10), then side effects, a trial guess and the notes when there are any."""
-    parts = [" ".join(f"{name} {item[name]}" for name in RATINGS)]
+    parts = [" ".join(f"{name} {item[name]}" for name in RATINGS if item.get(name) is not None)]
     if item.get("side_effects"):
         parts.append("side effects: " + ", ".join(item["side_effects"]))
     if item.get("guess"):

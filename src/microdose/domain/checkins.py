@@ -9,6 +9,8 @@ from datetime import date
 from microdose.domain.errors import InvalidInput
 
 RATINGS: tuple[str, ...] = ("mood", "anxiety", "energy", "focus", "sleep", "connectedness")
+#: the rating every check-in asks; the others are asked when the person tracks them
+ALWAYS_ASKED = "mood"
 RATING_MIN, RATING_MAX = 0, 10
 
 #: Side effects reported with microdosing (the adverse-event categories of the safety screen).
@@ -34,7 +36,8 @@ class CheckinInput:
     """A validated check-in for one local day."""
 
     day: date
-    ratings: Mapping[str, int]
+    #: every name in RATINGS; None for a rating the person does not track
+    ratings: Mapping[str, int | None]
     side_effects: tuple[str, ...] = ()
     notes: str | None = None
     guess: str | None = None
@@ -48,6 +51,17 @@ def normalise_side_effect(name: str) -> str:
     if key not in SIDE_EFFECTS:
         raise InvalidInput("side-effect", f"{name!r} is not known", allowed=", ".join(SIDE_EFFECTS))
     return key
+
+
+def tracked_ratings(names: Iterable[str] | None) -> tuple[str, ...]:
+    """The ratings a person is asked, in the domain's order (None: all; mood always)."""
+    if names is None:
+        return RATINGS
+    chosen = set(names)
+    unknown = sorted(chosen - set(RATINGS))
+    if unknown:
+        raise InvalidInput("ratings", f"{unknown[0]!r} is not a rating", ", ".join(RATINGS))
+    return tuple(n for n in RATINGS if n == ALWAYS_ASKED or n in chosen)
 
 
 def check_rating(name: str, value: object) -> int:
@@ -66,15 +80,24 @@ def make_checkin(
     notes: str | None = None,
     guess: str | None = None,
     guess_confidence: int | None = None,
+    tracked: Iterable[str] = RATINGS,
 ) -> CheckinInput:
-    """Validate every field and build a :class:`CheckinInput`."""
-    missing = [name for name in RATINGS if ratings.get(name) is None]
+    """Validate every field and build a :class:`CheckinInput`.
+
+    Mood and every rating in ``tracked`` are required; a rating outside ``tracked`` may be
+    given or left out (stored as missing, never filled in).
+    """
+    required = (ALWAYS_ASKED, *tracked_ratings(tracked))
+    missing = [name for name in RATINGS if name in required and ratings.get(name) is None]
     if missing:
         raise InvalidInput(missing[0], "is required", allowed="0-10")
     unknown = sorted(set(ratings) - set(RATINGS))
     if unknown:
         raise InvalidInput(unknown[0], "is not a rating", allowed=", ".join(RATINGS))
-    checked = {name: check_rating(name, ratings[name]) for name in RATINGS}
+    checked = {
+        name: None if ratings.get(name) is None else check_rating(name, ratings[name])
+        for name in RATINGS
+    }
     effects = tuple(dict.fromkeys(normalise_side_effect(s) for s in side_effects))
     if guess is not None and guess not in GUESSES:
         raise InvalidInput("guess", f"{guess!r} is not allowed", allowed=", ".join(GUESSES))

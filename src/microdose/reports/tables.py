@@ -38,7 +38,8 @@ DICTIONARY: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "planned_dose": ("boolean", "whether the active plan scheduled a dose that day"),
         "checked_in": ("boolean", "whether there was a daily check-in"),
         **{
-            name: ("integer 0-10", f"daily {name} rating; empty without a check-in")
+            name: ("integer 0-10",
+                   f"daily {name} rating; empty without a check-in or if not tracked")
             for name in RATINGS
         },
         "side_effects": ("integer", "number of side effects ticked; empty without a check-in"),

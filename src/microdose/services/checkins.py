@@ -42,11 +42,11 @@ class StoredCheckin:
     person_id: uuid.UUID
     local_date: date
     mood: int
-    anxiety: int
-    energy: int
-    focus: int
-    sleep: int
-    connectedness: int
+    anxiety: int | None
+    energy: int | None
+    focus: int | None
+    sleep: int | None
+    connectedness: int | None
     side_effects: list[str]
     notes: str | None
     guess: str | None
@@ -96,7 +96,7 @@ def record_checkin(
 
 def _stored_values(checkin: CheckinInput) -> dict[str, Any]:
     """The columns a check-in sets (ratings, side effects, notes, guess), stamped now."""
-    values: dict[str, Any] = {name: checkin.ratings[name] for name in RATINGS}
+    values: dict[str, Any] = {name: checkin.ratings.get(name) for name in RATINGS}
     values.update(side_effects=list(checkin.side_effects), notes=checkin.notes,
                   guess=checkin.guess, guess_confidence=checkin.guess_confidence,
                   updated_at=utcnow())

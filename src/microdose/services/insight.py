@@ -307,12 +307,15 @@ def gather(
 def _daily_ratings(
     rows: list[CheckinRow], days: tuple[date, ...]
 ) -> dict[str, tuple[float | None, ...]]:
-    """Each rating on each day, None on a day without a check-in."""
+    """Each rating on each day, None on a day without it."""
     by_day = {row.local_date: row for row in rows}
-    return {
-        name: tuple(float(getattr(by_day[d], name)) if d in by_day else None for d in days)
-        for name in RATINGS
-    }
+    return {name: tuple(_rating(by_day.get(d), name) for d in days) for name in RATINGS}
+
+
+def _rating(row: CheckinRow | None, name: str) -> float | None:
+    """One rating of one day's check-in; None without a check-in or an untracked rating."""
+    value = None if row is None else getattr(row, name)
+    return None if value is None else float(value)
 
 
 def _responses_between(

@@ -2,7 +2,8 @@
 
 The personal journal's areas: ``journal`` (today with the check-in, check-ins, doses, journal
 entries), ``measures`` (questionnaires, the plan), ``insight`` (insights, the blinded trial),
-``safety`` (screen, adverse events, crisis, evidence), ``settings`` and ``login``. The
+``safety`` (screen, adverse events, crisis, evidence), ``settings`` (with ``preferences``:
+ratings asked, light or dark, date style) and ``login``. The
 service's: ``clinician``, ``studies`` (researchers), ``sharing`` (participants) and ``admin``.
 ``forms`` holds what every form shares.
 """
@@ -21,13 +22,14 @@ def routers() -> list[APIRouter]:
         journal,
         login,
         measures,
+        preferences,
         safety,
         settings,
         sharing,
         studies,
     )
 
-    journal_areas = (journal, measures, safety, settings, login, insight)
+    journal_areas = (journal, measures, safety, settings, preferences, login, insight)
     service_areas = (clinician, studies, sharing, admin)
     return [
         *(area.router for area in journal_areas),

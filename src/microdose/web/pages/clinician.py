@@ -53,7 +53,7 @@ def local_day(moment: str, zone: ZoneInfo) -> date:
 
 
 def _checkin_text(row: dict[str, Any]) -> str:
-    text = " · ".join(f"{name} {row[name]}" for name in RATINGS)
+    text = " · ".join(f"{name} {row[name]}" for name in RATINGS if row.get(name) is not None)
     if row.get("side_effects"):
         text += "; side effects: " + ", ".join(row["side_effects"])
     return text + (f"; note: {row['notes']}" if row.get("notes") else "")

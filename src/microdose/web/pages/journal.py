@@ -24,8 +24,10 @@ from microdose.services.entries import add_entry, entries
 from microdose.services.overview import status
 from microdose.services.people import local_today
 from microdose.services.plans import active_plan
+from microdose.services.preferences import preferences_of
 from microdose.store.models import Person
 from microdose.web.pages.forms import NOISE_BAND, FormBase, form_date, submit, whole_number
+from microdose.web.pages.paging import by_month, parse_month
 from microdose.web.pages.safety import safety_summary
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
@@ -33,6 +35,7 @@ from microdose.web.platform.state import WebState
 from microdose.web.platform.views import form_error, render
 
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
+ONE_DAY = dt.timedelta(days=1)
 
 
 #: what 0 and 10 mean for each daily rating
@@ -60,6 +63,8 @@ class CheckinForm(FormBase):
     notes: str = ""
     guess: str = ""
     guess_confidence: str = ""
+    #: "yesterday" when the person pressed "Same as yesterday"
+    same: str = ""
 
 
 class DoseForm(FormBase):
@@ -83,14 +88,17 @@ def today_context(state: WebState, session: Session, person: Person) -> dict[str
     """Everything the today page shows."""
     today = local_today(person)
     result = status(session=session, person=person, today=today)
-    done = checkins(session=session, person_id=person.id, start=today, end=today)
+    recent = checkins(session=session, person_id=person.id, start=today - ONE_DAY, end=today)
+    by_day = {row.local_date: row for row in recent}
     from microdose.services.trials import running_trial
 
     return {
         "status": result,
         "trial_running": running_trial(session=session, person_id=person.id) is not None,
-        "today_checkin": done[0] if done else None,
+        "today_checkin": by_day.get(today),
+        "yesterday": by_day.get(today - ONE_DAY),
         "ratings": RATINGS,
+        "tracked": preferences_of(person).tracked,
         "anchors": RATING_ANCHORS,
         "side_effects": SIDE_EFFECTS,
         "noise": NOISE_BAND,
@@ -120,15 +128,20 @@ def save_checkin(
     """Save the day's check-in (a second one the same day updates it)."""
 
     def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
-        ratings = {name: whole_number(getattr(form, name), name) for name in RATINGS}
+        day = form_date(form.date, person)
+        tracked = preferences_of(person).tracked
+        ratings = _form_ratings(form, tracked)
+        if form.same == "yesterday":
+            ratings = _same_as_yesterday(session, person, day, ratings, tracked)
         confidence = form.guess_confidence.strip()
         entry = make_checkin(
-            form_date(form.date, person),
+            day,
             ratings,
             form.side_effects,
             form.notes or None,
             form.guess or None,
             whole_number(confidence, "guess-confidence", "0-100") if confidence else None,
+            tracked=tracked,
         )
         row, created = submit_checkin(session=session, person_id=person.id, checkin=entry)
         return (201 if created else 200), {"date": row.local_date.isoformat()}
@@ -141,14 +154,46 @@ def save_checkin(
     return RedirectResponse("/?saved=checkin", status_code=303)
 
 
+def _form_ratings(form: CheckinForm, tracked: tuple[str, ...]) -> dict[str, int | None]:
+    """The ratings tapped in the form (None where left empty); without "same as yesterday"
+    every asked rating must be tapped."""
+    ratings = {
+        name: whole_number(getattr(form, name), name) if getattr(form, name).strip() else None
+        for name in RATINGS
+    }
+    missing = [n for n in tracked if ratings[n] is None]
+    if missing and form.same != "yesterday":
+        raise InvalidInput(missing[0], "choose a value", allowed="0-10")
+    return ratings
+
+
+def _same_as_yesterday(
+    session: Session, person: Person, day: dt.date, ratings: dict[str, int | None],
+    tracked: tuple[str, ...],
+) -> dict[str, int | None]:
+    """Fill each asked rating not tapped with the day before's (tapped ones are kept)."""
+    before = checkins(session=session, person_id=person.id, start=day - ONE_DAY,
+                      end=day - ONE_DAY)
+    if not before:
+        raise InvalidInput("same", f"there is no check-in for {day - ONE_DAY} to copy",
+                           "tap each rating instead")
+    row = before[0]
+    return {
+        name: getattr(row, name) if value is None and name in tracked else value
+        for name, value in ratings.items()
+    }
+
+
 @router.get("/checkins", response_class=HTMLResponse)
-def checkins_page(request: Request, state: StateDep) -> HTMLResponse:
-    """Every check-in, newest first."""
+def checkins_page(request: Request, state: StateDep, month: str | None = None) -> HTMLResponse:
+    """The check-ins, newest first, by month (three months a page)."""
+    start = parse_month(month)
     with state.sessions() as session:
         person = state.person(session)
         rows = list(reversed(checkins(session=session, person_id=person.id)))
         session.commit()
-    return render(request, "journal/checkins.html", {"rows": rows, "ratings": RATINGS})
+    page = by_month(rows, lambda row: row.local_date, start)
+    return render(request, "journal/checkins.html", {"page": page, "ratings": RATINGS})
 
 
 def _doses_page(
@@ -161,7 +206,7 @@ def _doses_page(
         today = local_today(person)
         session.commit()
     context = {
-        "rows": rows,
+        "page": by_month(rows, lambda row: row.local_date, extra.pop("month", None)),
         "materials": [m.value for m in dosing.Material if m is not dosing.Material.PSILOCYBIN],
         "dose_today": bool(plan and plan.is_dose_day(today)),
         "has_plan": plan is not None,
@@ -173,9 +218,10 @@ def _doses_page(
 
 
 @router.get("/doses", response_class=HTMLResponse)
-def doses_page(request: Request, state: StateDep, saved: str | None = None) -> HTMLResponse:
-    """Doses taken (estimates as ranges, warnings) and the form to record one."""
-    return _doses_page(request, state, {"saved": saved})
+def doses_page(request: Request, state: StateDep, saved: str | None = None,
+               month: str | None = None) -> HTMLResponse:
+    """Doses taken (estimates as ranges, warnings) by month, and the form to record one."""
+    return _doses_page(request, state, {"saved": saved, "month": parse_month(month)})
 
 
 @router.get("/doses/estimate", response_class=HTMLResponse)
@@ -221,14 +267,16 @@ def _journal_page(
         person = state.person(session)
         rows = list(reversed(entries(session=session, person_id=person.id)))
         session.commit()
-    context = {"rows": rows, "kinds": KINDS, "max_length": MAX_LENGTH, "values": {}, **extra}
+    page = by_month(rows, lambda row: row.local_date, extra.pop("month", None))
+    context = {"page": page, "kinds": KINDS, "max_length": MAX_LENGTH, "values": {}, **extra}
     return render(request, "journal/journal.html", context, code)
 
 
 @router.get("/journal", response_class=HTMLResponse)
-def journal_page(request: Request, state: StateDep, saved: str | None = None) -> HTMLResponse:
-    """Journal entries, newest first, and the form to write one."""
-    return _journal_page(request, state, {"saved": saved})
+def journal_page(request: Request, state: StateDep, saved: str | None = None,
+                 month: str | None = None) -> HTMLResponse:
+    """Journal entries, newest first by month, and the form to write one."""
+    return _journal_page(request, state, {"saved": saved, "month": parse_month(month)})
 
 
 @router.post("/journal")

@@ -22,6 +22,7 @@ from microdose.services.questionnaires import responses
 from microdose.services.safety import person_region, reminders_paused, submit_response
 from microdose.store.models import Person, ResponseRow
 from microdose.web.pages.forms import NOISE_BAND, FormBase, submit
+from microdose.web.pages.paging import by_month, parse_month
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
 from microdose.web.platform.state import WebState
@@ -60,8 +61,11 @@ def _instrument(key: str) -> instruments.Instrument:
 
 
 @router.get("/questionnaires", response_class=HTMLResponse)
-def questionnaires_page(request: Request, state: StateDep) -> HTMLResponse:
-    """The questionnaires, which are due, and every stored score with its uncertainty."""
+def questionnaires_page(
+    request: Request, state: StateDep, month: str | None = None
+) -> HTMLResponse:
+    """The questionnaires, which are due, and the stored scores by month with their noise."""
+    start = parse_month(month)
     with state.sessions() as session:
         person = state.person(session)
         rows = list(reversed(responses(session=session, person_id=person.id)))
@@ -73,7 +77,8 @@ def questionnaires_page(request: Request, state: StateDep) -> HTMLResponse:
     return render(
         request,
         "measures/questionnaires.html",
-        {"instruments": instruments.INSTRUMENTS, "rows": rows, "due": due, "noise": NOISE_BAND},
+        {"instruments": instruments.INSTRUMENTS, "due": due, "noise": NOISE_BAND,
+         "page": by_month(rows, lambda row: row.local_date, start)},
     )
 
 

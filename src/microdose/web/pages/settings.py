@@ -15,6 +15,7 @@ from microdose.services import crisis, portability, safety
 from microdose.services.people import set_timezone
 from microdose.store.models import Person
 from microdose.web.pages.forms import FormBase, submit
+from microdose.web.pages.preferences import preference_context
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
 from microdose.web.platform.security import SESSION_COOKIE
@@ -55,11 +56,19 @@ def _settings_page(
             "timezones": sorted(available_timezones()),
             "formats": ["json", "csv", *EXPORTERS],
             "database": _safe_url(state.settings.database_url),
+            **preference_context(person),
             "values": {},
             **extra,
         }
         session.commit()
     return render(request, "settings/settings.html", context, code)
+
+
+def settings_with(
+    request: Request, state: WebState, extra: dict[str, Any], code: int = 200
+) -> HTMLResponse:
+    """The settings page with ``extra`` (an error, values typed), for the other forms on it."""
+    return _settings_page(request, state, extra, code)
 
 
 def _safe_url(url: str) -> str:

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from microdose.domain.errors import MicrodoseError
 from microdose.domain.roles import Role
 from microdose.reports import words
+from microdose.web.platform.appearance import DEFAULTS, appearance, day_filter
 from microdose.web.platform.deps import web_state
 from microdose.web.platform.security import CSRF_COOKIE, CSRF_FIELD, is_loopback
 
@@ -90,6 +91,7 @@ def make_templates(directory: str) -> Jinja2Templates:
         flag_text=words.flag_text,
         better_text=words.better_text,
     )
+    templates.env.filters["day"] = day_filter
     return templates
 
 
@@ -118,6 +120,7 @@ def render(
         "home": home_path(request),
         "exposed": not is_loopback(state.security.host),
         "idempotency_key": str(uuid.uuid4()),
+        **(DEFAULTS if context and "theme" in context else appearance(request)),
     }
     response = _templates(request).TemplateResponse(
         request, template, {**shared, **(context or {})}, status_code=status
@@ -156,7 +159,7 @@ def error_page(
     request: Request, status: int, message: str, next_step: str | None = None
 ) -> HTMLResponse:
     """A plain error page that says what went wrong and where to go next."""
-    context = {"status": status, "message": message, **_next_link(next_step)}
+    context = {"status": status, "message": message, **DEFAULTS, **_next_link(next_step)}
     return render(request, "error.html", context, status)
 
 

@@ -77,8 +77,8 @@ class PersonRef(BaseModel):
     timezone: str
 
 
-class CheckinRecord(Ratings[int]):
-    """A daily check-in (ratings 0–10)."""
+class CheckinRecord(Ratings[int | None]):
+    """A daily check-in (ratings 0–10; null for a rating the person does not track)."""
 
     id: uuid.UUID
     local_date: dt.date

@@ -55,8 +55,8 @@ class CheckinCreate(StrictModel, Ratings[Rating]):
     )
 
 
-class CheckinPublic(Ratings[int]):
-    """A stored check-in."""
+class CheckinPublic(Ratings[int | None]):
+    """A stored check-in (a rating the person does not track is null; mood never is)."""
 
     id: uuid.UUID
     date: dt.date

@@ -1,0 +1,94 @@
+"""HTML forms in settings: which daily ratings the check-in asks, light or dark, date style.
+
+Both forms live on the settings page (``settings/_preferences.html``); an error re-renders
+that page with the field named.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from microdose.domain.checkins import ALWAYS_ASKED, RATINGS
+from microdose.domain.errors import MicrodoseError
+from microdose.domain.preferences import DATE_STYLE_NAMES, THEMES
+from microdose.services.preferences import preferences_of, set_appearance, set_tracked
+from microdose.store.models import Person
+from microdose.web.pages.forms import FormBase, submit
+from microdose.web.platform.deps import StateDep
+from microdose.web.platform.guards import PAGE_GUARDS
+from microdose.web.platform.views import form_error
+
+router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
+
+
+class RatingsForm(FormBase):
+    """The ratings to be asked each day (mood always is)."""
+
+    ratings: list[str] = Field(default_factory=list)
+
+
+class AppearanceForm(FormBase):
+    """Light or dark, and the date style."""
+
+    theme: str = "system"
+    date_style: str = "long"
+
+
+def preference_context(person: Person) -> dict[str, Any]:
+    """What the settings page's two forms show."""
+    chosen = preferences_of(person)
+    return {
+        "all_ratings": RATINGS,
+        "always_asked": ALWAYS_ASKED,
+        "tracked": chosen.tracked,
+        "themes": THEMES,
+        "theme_chosen": chosen.theme or "system",
+        "date_styles": DATE_STYLE_NAMES,
+        "date_style_chosen": chosen.date_style,
+    }
+
+
+def _error_page(request: Request, state: Any, exc: MicrodoseError) -> Response:
+    from microdose.web.pages.settings import settings_with
+
+    return settings_with(request, state, {"error": form_error(exc)}, exc.http_status)
+
+
+@router.post("/settings/ratings")
+def save_ratings(
+    request: Request, state: StateDep, form: Annotated[RatingsForm, Form()]
+) -> Response:
+    """Choose the daily ratings; past check-ins keep every rating they have."""
+
+    def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
+        return 200, {"tracked": list(set_tracked(session=session, person=person,
+                                                 names=form.ratings))}
+
+    try:
+        submit(state, form, "/settings/ratings", work)
+    except MicrodoseError as exc:
+        return _error_page(request, state, exc)
+    return RedirectResponse("/settings?saved=ratings#ratings", status_code=303)
+
+
+@router.post("/settings/appearance")
+def save_appearance(
+    request: Request, state: StateDep, form: Annotated[AppearanceForm, Form()]
+) -> Response:
+    """Store light, dark or the system's setting, and the date style."""
+
+    def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
+        chosen = set_appearance(session=session, person=person, theme=form.theme,
+                                date_style=form.date_style)
+        return 200, {"theme": chosen.theme or "system", "date_style": chosen.date_style}
+
+    try:
+        submit(state, form, "/settings/appearance", work)
+    except MicrodoseError as exc:
+        return _error_page(request, state, exc)
+    return RedirectResponse("/settings?saved=appearance#appearance", status_code=303)
