@@ -1,10 +1,11 @@
 """HTML pages: one module per area, its templates under ``templates/<area>/``.
 
-The personal journal's areas: ``journal`` (today with the check-in, check-ins, doses, journal
-entries), ``measures`` (questionnaires, the plan), ``insight`` (insights, the blinded trial),
-``safety`` (screen, adverse events, crisis, evidence), ``settings`` (with ``preferences``:
-ratings asked, light or dark, date style) and ``login``. The
-service's: ``clinician``, ``studies`` (researchers), ``sharing`` (participants) and ``admin``.
+The personal journal's areas: ``journal`` (today with the check-in, check-ins, doses,
+journal entries), ``calendar`` (the year at a glance), ``measures`` (questionnaires, the
+plan), ``insight`` (insights, the blinded trial), ``safety`` (screen, adverse events,
+crisis, evidence), ``settings`` (with ``preferences``: ratings asked, light or dark, date
+style) and ``login``. The service's: ``clinician``, ``studies`` (researchers), ``sharing``
+(participants) and ``admin``.
 ``forms`` holds what every form shares.
 """
 
@@ -17,6 +18,7 @@ def routers() -> list[APIRouter]:
     """The pages' routers, the personal journal's first, then the service's."""
     from microdose.web.pages import (
         admin,
+        calendar,
         clinician,
         insight,
         journal,
@@ -29,7 +31,7 @@ def routers() -> list[APIRouter]:
         studies,
     )
 
-    journal_areas = (journal, measures, safety, settings, preferences, login, insight)
+    journal_areas = (journal, calendar, measures, safety, settings, preferences, login, insight)
     service_areas = (clinician, studies, sharing, admin)
     return [
         *(area.router for area in journal_areas),

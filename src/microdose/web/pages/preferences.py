@@ -1,7 +1,7 @@
 """HTML forms in settings: which daily ratings the check-in asks, light or dark, date style.
 
 Both forms live on the settings page (``settings/_preferences.html``); an error re-renders
-that page with the field named.
+that page (:func:`~microdose.web.pages.settings_page.settings_page`) with the field named.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from microdose.domain.checkins import ALWAYS_ASKED, RATINGS
 from microdose.domain.errors import MicrodoseError
-from microdose.domain.preferences import DATE_STYLE_NAMES, THEMES
-from microdose.services.preferences import preferences_of, set_appearance, set_tracked
+from microdose.services.preferences import set_appearance, set_tracked
 from microdose.store.models import Person
 from microdose.web.pages.forms import FormBase, submit
+from microdose.web.pages.settings_page import settings_page
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
+from microdose.web.platform.state import WebState
 from microdose.web.platform.views import form_error
 
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
@@ -39,24 +39,8 @@ class AppearanceForm(FormBase):
     date_style: str = "long"
 
 
-def preference_context(person: Person) -> dict[str, Any]:
-    """What the settings page's two forms show."""
-    chosen = preferences_of(person)
-    return {
-        "all_ratings": RATINGS,
-        "always_asked": ALWAYS_ASKED,
-        "tracked": chosen.tracked,
-        "themes": THEMES,
-        "theme_chosen": chosen.theme or "system",
-        "date_styles": DATE_STYLE_NAMES,
-        "date_style_chosen": chosen.date_style,
-    }
-
-
-def _error_page(request: Request, state: Any, exc: MicrodoseError) -> Response:
-    from microdose.web.pages.settings import settings_with
-
-    return settings_with(request, state, {"error": form_error(exc)}, exc.http_status)
+def _error_page(request: Request, state: WebState, exc: MicrodoseError) -> Response:
+    return settings_page(request, state, {"error": form_error(exc)}, exc.http_status)
 
 
 @router.post("/settings/ratings")

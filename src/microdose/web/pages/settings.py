@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from zoneinfo import available_timezones
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,16 +10,15 @@ from sqlalchemy.orm import Session
 
 from microdose.domain.errors import InvalidInput, MicrodoseError
 from microdose.reports.exports import EXPORTERS
-from microdose.services import crisis, portability, safety
+from microdose.services import portability, safety
 from microdose.services.people import set_timezone
 from microdose.store.models import Person
 from microdose.web.pages.forms import FormBase, submit
-from microdose.web.pages.preferences import preference_context
+from microdose.web.pages.settings_page import settings_page as _settings_page
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
 from microdose.web.platform.security import SESSION_COOKIE
-from microdose.web.platform.state import WebState
-from microdose.web.platform.views import attachment, form_error, render
+from microdose.web.platform.views import attachment, form_error
 
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
 
@@ -41,40 +39,6 @@ class DeleteForm(FormBase):
     """Deleting the journal needs the word DELETE typed."""
 
     confirm: str = ""
-
-
-def _settings_page(
-    request: Request, state: WebState, extra: dict[str, Any], code: int = 200
-) -> HTMLResponse:
-    with state.sessions() as session:
-        person = state.person(session)
-        context = {
-            "timezone": person.timezone,
-            "region": person.region,
-            "region_used": safety.person_region(person, state.settings.region),
-            "regions": crisis.known_regions(),
-            "timezones": sorted(available_timezones()),
-            "formats": ["json", "csv", *EXPORTERS],
-            "database": _safe_url(state.settings.database_url),
-            **preference_context(person),
-            "values": {},
-            **extra,
-        }
-        session.commit()
-    return render(request, "settings/settings.html", context, code)
-
-
-def settings_with(
-    request: Request, state: WebState, extra: dict[str, Any], code: int = 200
-) -> HTMLResponse:
-    """The settings page with ``extra`` (an error, values typed), for the other forms on it."""
-    return _settings_page(request, state, extra, code)
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 @router.get("/settings", response_class=HTMLResponse)
