@@ -27,13 +27,27 @@ def test_every_chart_of_a_full_journal_is_made(insight: Insight) -> None:
         assert spec["config"]["font"] == "DejaVu Sans"
 
 
+def test_every_spec_is_valid_vega_lite(insight: Insight) -> None:
+    """Specs are made without Altair's per-call validation (it is most of a page's time),
+    so each is validated here against the Vega-Lite JSON schema Altair ships."""
+    from altair.vegalite.v6.schema import load_schema
+    from jsonschema import Draft7Validator
+
+    validator = Draft7Validator(load_schema())
+    for name, spec in chart_specs(insight).items():
+        errors = [e.message for e in validator.iter_errors(spec)]
+        assert errors == [], name
+    broken = {**chart_specs(insight)["mood"], "mark": "sparkle"}  # the check can fail
+    assert list(validator.iter_errors(broken))
+
+
 def test_specs_carry_their_data_and_uncertainty(insight: Insight) -> None:
     specs = chart_specs(insight)
     text = str(specs["effects"])
     assert "'low'" in text and "'high'" in text  # interval ends drawn as rules
-    mood_days = [
-        row for layer in specs["mood"]["layer"] for row in layer.get("data", {}).get("values", [])
-    ]
+    named = {layer["data"]["name"] for layer in specs["mood"]["layer"]}
+    assert named == set(specs["mood"]["datasets"])  # each layer's rows travel with the spec
+    mood_days = [row for rows in specs["mood"]["datasets"].values() for row in rows]
     assert len(mood_days) > 0
     assert "±1.96 SEM" in str(specs["scores"]["title"])
 

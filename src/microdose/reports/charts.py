@@ -15,6 +15,7 @@ the web page (``vegaEmbed`` from the vendored script) and files: :func:`to_png` 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -59,13 +60,32 @@ _CONFIG: Spec = {
 }
 
 
+#: the rows of the chart being built on this thread, by data name, until ``_finish``
+_ROWS = threading.local()
+
+
+def _pending() -> dict[str, list[dict[str, Any]]]:
+    if not hasattr(_ROWS, "by_name"):
+        _ROWS.by_name = {}
+    rows: dict[str, list[dict[str, Any]]] = _ROWS.by_name
+    return rows
+
+
 def _inline(values: list[dict[str, Any]]) -> Any:
-    """Inline data: the spec carries its own rows."""
-    return alt.Data(values=values)  # type: ignore[no-untyped-call]
+    """The spec carries its own rows, under top-level ``datasets`` (added by ``_finish``:
+    Altair would otherwise copy every row several times while building the spec)."""
+    rows = _pending()
+    name = f"rows{len(rows)}"
+    rows[name] = values
+    return alt.NamedData(name=name)
 
 
 def _finish(chart: Any) -> Spec:
-    spec: Spec = chart.to_dict()
+    # validated against the Vega-Lite schema in the tests (tests/reports), not per request:
+    # validation is most of the time a page with charts takes
+    spec: Spec = chart.to_dict(validate=False)
+    spec["datasets"] = dict(_pending())
+    _pending().clear()
     spec["config"] = {**spec.get("config", {}), **_CONFIG}
     return spec
 
@@ -280,6 +300,7 @@ def side_effects_chart(rates: Sequence[SideEffectRate]) -> Spec | None:
 
 def chart_specs(insight: Insight) -> dict[str, Spec]:
     """Every chart of an insight that has data, by name (the web page embeds these)."""
+    _pending().clear()
     specs: dict[str, Spec | None] = {
         "mood": mood_timeline(insight.data)
         if any(v is not None for v in insight.data.ratings["mood"])
