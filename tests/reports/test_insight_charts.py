@@ -49,7 +49,8 @@ def test_specs_carry_their_data_and_uncertainty(insight: Insight) -> None:
     assert named == set(specs["mood"]["datasets"])  # each layer's rows travel with the spec
     mood_days = [row for rows in specs["mood"]["datasets"].values() for row in rows]
     assert len(mood_days) > 0
-    assert "±1.96 SEM" in str(specs["scores"]["title"])
+    assert "measurement error alone allows" in str(specs["scores"]["title"])
+    assert "SEM" not in str(specs["scores"]["title"])  # plain words in the chart itself
 
 
 def test_png_has_the_size_and_ink_of_a_chart(insight: Insight) -> None:

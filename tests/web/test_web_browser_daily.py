@@ -141,3 +141,31 @@ def test_dark_mode_follows_the_system_unless_settings_choose(browser: object,
         _choose_theme(light, "as the device is set")
         dark.context.close()
         light.context.close()
+
+
+#: the smallest text of each drawn chart in CSS px: its font size times the SVG's scale
+SMALLEST_TEXT_JS = """
+() => Array.from(document.querySelectorAll('.chart-canvas svg')).map(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.width.baseVal.value;
+  const sizes = Array.from(svg.querySelectorAll('text'))
+    .filter(t => t.textContent.trim())
+    .map(t => parseFloat(getComputedStyle(t).fontSize) * scale);
+  return [Math.min(...sizes), svg.getBoundingClientRect().right];
+})
+"""
+
+
+def test_on_a_phone_no_chart_text_is_under_eleven_pixels(phone: Journey) -> None:
+    j = phone
+    j.go("/insights")
+    j.page.locator("figure.chart-ready").first.wait_for()
+    j.page.wait_for_function(
+        "document.querySelectorAll('figure.chart-ready').length =="
+        " document.querySelectorAll('figure[data-spec]').length")
+    found = j.page.evaluate(SMALLEST_TEXT_JS)
+    assert len(found) == 4  # mood, questionnaires, effects, side effects
+    for smallest, right in found:
+        assert smallest >= 11, found
+        assert right <= 390, found  # fits the screen: nothing cut off or scrolled
+    j.no_horizontal_scroll()
+    j.shot("insights")

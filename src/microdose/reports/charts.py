@@ -43,8 +43,9 @@ WIDTH = 560
 DOSE_COLOUR = "#d9822b"
 LINE_COLOUR = "#2b6cb0"
 OFF_COLOUR = "#718096"
-#: band fills from best to worst
-BAND_COLOURS = ("#e6f4ea", "#fdf6d8", "#fde8cf", "#fbd5c5", "#f5c0c0")
+#: band fills from best to worst: light enough for the black line and text on them, far
+#: enough apart to tell apart (and each band is also named inside the chart)
+BAND_COLOURS = ("#d9f0d3", "#fff2b3", "#fdd49e", "#fca982", "#f28b82")
 #: WHO-5 percent bands (Topp et al. 2015): likely depression <= 28, poor <= 48, else adequate
 WHO5_BANDS: tuple[tuple[float, float, str], ...] = (
     (0, cutoffs.LIKELY_DEPRESSION_PERCENT + 2, "likely depression"),
@@ -170,8 +171,14 @@ def _score_panel(history: ScaleHistory, x: Any) -> Any:
             ),
         )
     )
+    names = (
+        alt.Chart(_inline([{**b, "middle": (b["low"] + b["high"]) / 2} for b in band_rows]))
+        .mark_text(align="left", baseline="middle", dx=3, fontSize=9, color="#3b4148")
+        .encode(y=alt.Y("middle:Q", scale=alt.Scale(domain=[0, top], nice=False)),
+                x=alt.value(0), text="band:N")
+    )  # the band named in it: colour is never the only way to tell the bands apart
     base = alt.Chart(_inline(rows)).encode(x=x)
-    layers = [rect, base.mark_line(color="#1a202c").encode(y=y)]
+    layers = [rect, names, base.mark_line(color="#1a202c").encode(y=y)]
     if error:
         layers.append(base.mark_rule(color="#1a202c").encode(y="low:Q", y2="high:Q"))
     layers.append(base.mark_point(filled=True, size=45, color="#1a202c").encode(y=y))
@@ -191,9 +198,9 @@ def scores_chart(
         return None
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0))
     panels = [_score_panel(history, x) for history in present]
-    subtitle = "Bars: ±1.96 SEM, the range measurement error allows around one score"
+    subtitle = "Bars: the range measurement error alone allows around one score (95%)"
     if "who5" in scales:
-        subtitle += " (WHO-5: no reliability norm in our reference, no bars)"
+        subtitle += "; WHO-5 has no bars (no reliability figure in our reference)"
     chart = (
         alt.vconcat(*panels, spacing=14)
         .properties(title=alt.Title("Questionnaires over their severity bands", subtitle=subtitle))
