@@ -172,7 +172,8 @@ def _score_panel(history: ScaleHistory, x: Any) -> Any:
         )
     )
     names = (
-        alt.Chart(_inline([{**b, "middle": (b["low"] + b["high"]) / 2} for b in band_rows]))
+        alt.Chart(_inline([{"band": name, "middle": (max(lo, 0) + hi) / 2}
+                           for lo, hi, name in bands]))
         .mark_text(align="left", baseline="middle", dx=3, fontSize=9, color="#3b4148")
         .encode(y=alt.Y("middle:Q", scale=alt.Scale(domain=[0, top], nice=False)),
                 x=alt.value(0), text="band:N")

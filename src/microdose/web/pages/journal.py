@@ -25,6 +25,7 @@ from microdose.services.overview import status
 from microdose.services.people import local_today
 from microdose.services.plans import active_plan
 from microdose.services.preferences import preferences_of
+from microdose.services.trials import running_trial
 from microdose.store.models import Person
 from microdose.web.pages.forms import NOISE_BAND, FormBase, form_date, submit, whole_number
 from microdose.web.pages.paging import by_month, parse_month
@@ -90,7 +91,6 @@ def today_context(state: WebState, session: Session, person: Person) -> dict[str
     result = status(session=session, person=person, today=today)
     recent = checkins(session=session, person_id=person.id, start=today - ONE_DAY, end=today)
     by_day = {row.local_date: row for row in recent}
-    from microdose.services.trials import running_trial
 
     return {
         "status": result,
@@ -204,8 +204,10 @@ def _doses_page(
         rows = list(reversed(dose_service.doses(session=session, person_id=person.id)))
         plan = active_plan(session=session, person_id=person.id)
         today = local_today(person)
+        trial_running = running_trial(session=session, person_id=person.id) is not None
         session.commit()
     context = {
+        "trial_running": trial_running,
         "page": by_month(rows, lambda row: row.local_date, extra.pop("month", None)),
         "materials": [m.value for m in dosing.Material if m is not dosing.Material.PSILOCYBIN],
         "dose_today": bool(plan and plan.is_dose_day(today)),
