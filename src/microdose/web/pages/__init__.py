@@ -6,7 +6,8 @@ plan), ``insight`` (insights, the blinded trial), ``safety`` (screen, adverse ev
 crisis, evidence), ``settings`` (with ``preferences``: ratings asked, light or dark, date
 style) and ``login``. The service's: ``clinician``, ``studies`` (researchers), ``sharing``
 (participants) and ``admin``.
-``forms`` holds what every form shares.
+``offline`` serves the manifest, the service worker and the offline page. ``forms`` holds
+what every form shares.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def routers() -> list[APIRouter]:
         journal,
         login,
         measures,
+        offline,
         preferences,
         safety,
         settings,
@@ -36,5 +38,6 @@ def routers() -> list[APIRouter]:
     return [
         *(area.router for area in journal_areas),
         login.api_router,
+        offline.router,
         *(area.router for area in service_areas),
     ]

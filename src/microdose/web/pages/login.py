@@ -32,7 +32,7 @@ from microdose.web.platform.auth import (
 from microdose.web.platform.deps import StateDep, current_actor, require_api_login
 from microdose.web.platform.guards import require_csrf, safe_next
 from microdose.web.platform.problems import PROBLEM_RESPONSES
-from microdose.web.platform.security import SESSION_COOKIE
+from microdose.web.platform.security import CLEAR_SITE_DATA, SESSION_COOKIE
 from microdose.web.platform.state import WebState
 from microdose.web.platform.views import render, secure_cookies
 from microdose.web.schemas.inputs import StrictModel
@@ -135,6 +135,7 @@ def logout(request: Request, state: StateDep, form: Annotated[FormBase, Form()]
             login_sessions.end(session=session, token=request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
     return response
 
 

@@ -17,7 +17,7 @@ from microdose.web.pages.forms import FormBase, submit
 from microdose.web.pages.settings_page import settings_page as _settings_page
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
-from microdose.web.platform.security import SESSION_COOKIE
+from microdose.web.platform.security import CLEAR_SITE_DATA, SESSION_COOKIE
 from microdose.web.platform.views import attachment, form_error
 
 router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
@@ -98,10 +98,13 @@ def delete_journal(
     if state.service:
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path="/")
+        response.headers["Clear-Site-Data"] = CLEAR_SITE_DATA
         return response
     state.forget_person()
     state.ensure_person()
-    return RedirectResponse("/settings?saved=deleted", status_code=303)
+    done = RedirectResponse("/settings?saved=deleted", status_code=303)
+    done.headers["Clear-Site-Data"] = CLEAR_SITE_DATA  # the pages kept offline, the outbox
+    return done
 
 
 @router.get("/settings/export/{fmt}")

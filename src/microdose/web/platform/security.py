@@ -42,6 +42,9 @@ HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()"),
 )
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+#: logging out or deleting the journal forgets what the service worker kept on the device
+#: (pages, the offline outbox); cookies are ended by the response itself
+CLEAR_SITE_DATA = '"cache", "storage"'
 CSRF_COOKIE = "md_csrf"
 CSRF_FIELD = "csrf_token"
 SESSION_COOKIE = "md_session"
