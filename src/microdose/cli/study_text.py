@@ -1,4 +1,7 @@
-"""Plain-text views of study analyses and the caseload (numbers with their 95% intervals)."""
+"""Plain-text views of study analyses and the caseload (numbers with their 95% intervals).
+
+JSON carries every number at full precision; these views round.
+"""
 
 from __future__ import annotations
 
@@ -56,4 +59,47 @@ def caseload_text(rows: list[dict[str, Any]]) -> str:
         lines.append(f"{r['display_name'][:24]:<24} {r['open_crisis_alerts']:>6}  "
                      f"{phq:>10}{worse:<15} {r['severe_adverse_events']:>4}  "
                      f"{r['missed_checkins']:>3}")
+    return "\n".join(lines)
+
+
+def _coef(c: dict[str, Any]) -> str:
+    return (f"{c['estimate']:+.2f} (SE {c['se']:.2f}, 95% CI {c['ci95'][0]:+.2f} to "
+            f"{c['ci95'][1]:+.2f}, p = {c['p']:.3g})")
+
+
+def _optional(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _guess_lines(data: dict[str, Any]) -> list[str]:
+    fitted = (data["with_guess"] or {}).items()
+    lines = [f"  with guess · {key:<11} {_coef(c)}" for key, c in fitted]
+    for key, s in (data["strata"] or {}).items():
+        lines.append(f"  took/guessed {key:<16} mean {_optional(s['mean'], '.2f')} "
+                     f"(SE {_optional(s['se'], '.2f')}, n = {s['n']})")
+    for arm, b in (data["blinding_index"] or {}).items():
+        low, high = b["ci95"]
+        lines.append(f"  Bang blinding index, {arm}: {_optional(b['bang'], '+.2f')} (95% CI "
+                     f"{_optional(low, '+.2f')} to {_optional(high, '+.2f')}, n = {b['n']})")
+    return lines
+
+
+def study_text(data: dict[str, Any]) -> str:
+    """``trial analyze`` on study data: every arm, adjustment, change, moderators, guess."""
+    lines = [
+        f"{data['outcome'] or 'outcome'}: n = {data['n']} rows, {data['participants']} "
+        f"participants, timepoints {', '.join(data['timepoints'])} — {data['method']}",
+        f"  model {data['formula']}",
+    ]
+    lines += [f"  {label} − placebo {_coef(a['effect'])}" for label, a in data["arms"].items()]
+    lines += [f"  adjusted for {name} {_coef(c)}" for name, c in data["adjustment"].items()]
+    if data["change"]:
+        lines.append(f"  secondary: {data['change']['formula']}")
+        lines += [f"    {label} − placebo {_coef(a['effect'])}"
+                  for label, a in data["change"]["arms"].items()]
+    for name, terms in data["moderators"].items():
+        lines += [f"  moderator {label} × {name} {_coef(t['interaction'])}"
+                  for label, t in terms.items()]
+    lines += _guess_lines(data)
+    lines += [f"  note: {n}" for n in data["notes"]] + ["", data["conclusion"]]
     return "\n".join(lines)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from microdose.analysis.after_dose import AfterDoseEffect
+from microdose.analysis.ancova import ArmModel
 from microdose.analysis.blinding_index import BangIndex
 from microdose.analysis.n_of_1 import PRIMARY_INTERVAL, OutcomeResult
 from microdose.analysis.paired import ALPHA, PairedEffect, SignFlipTest
@@ -35,18 +36,19 @@ from microdose.services.trial_report import PRIMARY_OUTCOME, TrialReport
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def num(value: float | None, digits: int = 4) -> float | None:
-    """A rounded float, or None for missing/NaN."""
+def num(value: float | None) -> float | None:
+    """A float at full precision for JSON, or None for missing/NaN/infinite.
+
+    JSON carries every number unrounded; rounding happens only where text is written.
+    """
     if value is None or not math.isfinite(value):
         return None
-    return round(float(value), digits)
+    return float(value)
 
 
 def pval(value: float | None) -> float | None:
-    """A p-value to 4 significant digits (None when missing)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(f"{value:.4g}")
+    """A p-value at full precision (None when missing)."""
+    return num(value)
 
 
 def coefficient_dict(c: Coefficient) -> dict[str, Any]:
@@ -59,13 +61,18 @@ def coefficient_dict(c: Coefficient) -> dict[str, Any]:
     }
 
 
-def strata_dict(cells: dict[str, Stratum]) -> dict[str, dict[str, Any]]:
-    """``{"active/active": {"mean", "n", "se"}, …}``."""
+def strata_dict(cells: dict[str, Stratum] | None) -> dict[str, dict[str, Any]] | None:
+    """``{"active/active": {"mean", "n", "se"}, …}`` (None without a guess column)."""
+    if cells is None:
+        return None
     return {k: {"mean": num(s.mean), "n": s.n, "se": num(s.se)} for k, s in cells.items()}
 
 
-def bang_dict(index: dict[str, BangIndex]) -> dict[str, dict[str, Any]]:
-    """``{"active": {"bang", "ci95", …}, "placebo": …}``; null numbers when not estimable."""
+def bang_dict(index: dict[str, BangIndex] | None) -> dict[str, dict[str, Any]] | None:
+    """``{"active": {"bang", "ci95", …}, "placebo": …}``; null numbers when not estimable
+    (None without a guess column)."""
+    if index is None:
+        return None
     return {
         arm: {
             "bang": num(b.estimate) if b.estimable else None,
@@ -246,6 +253,17 @@ def report_dict(report: TrialReport) -> dict[str, Any]:
     }
 
 
+def change_dict(change: ArmModel | None) -> dict[str, Any] | None:
+    """The secondary change-score model: every arm vs placebo on value − baseline."""
+    if change is None:
+        return None
+    return {
+        "formula": change.formula,
+        "effect": coefficient_dict(change.effect),
+        "arms": {label: {"effect": coefficient_dict(c)} for label, c in change.arms.items()},
+    }
+
+
 def study_dict(
     result: StudyResult, dropped: int, outcome: str | None, posterior: Posterior | None = None
 ) -> dict[str, Any]:
@@ -260,7 +278,15 @@ def study_dict(
         "participants": result.participants,
         "timepoints": list(result.timepoints),
         "method": result.method,
+        "formula": result.formula,
         "effect": coefficient_dict(result.effect),
+        "arms": {label: {"effect": coefficient_dict(c)} for label, c in result.arms.items()},
+        "adjustment": {name: coefficient_dict(c) for name, c in result.adjustment.items()},
+        "change": change_dict(result.change),
+        "moderators": {
+            name: {label: {"interaction": coefficient_dict(c)} for label, c in terms.items()}
+            for name, terms in result.moderators.items()
+        },
         "with_guess": (
             {k: coefficient_dict(c) for k, c in result.with_guess.items()}
             if result.with_guess

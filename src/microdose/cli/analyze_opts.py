@@ -1,0 +1,58 @@
+"""``trial analyze``: its options, and the call from a parsed request to JSON and text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from microdose.services.study_data import StudyRequest
+
+TimepointOpt = Annotated[
+    list[str] | None, typer.Option(help="Timepoint(s) to use (repeatable); default all.")
+]
+BaselineOpt = Annotated[
+    str | None,
+    typer.Option(help="Baseline timepoint: ANCOVA on its value (change score secondary)."),
+]
+CovariateOpt = Annotated[
+    list[str] | None,
+    typer.Option(help="Baseline column to adjust for (repeatable); reported as a moderator."),
+]
+
+
+def study_request(
+    file: Path,
+    mapping: str,
+    active: str,
+    placebo: str,
+    outcome: str | None,
+    timepoints: list[str] | None,
+    *,
+    mid: float | None,
+    lower_is_better: bool,
+    prior: str,
+    baseline: str | None,
+    covariates: list[str] | None,
+) -> StudyRequest:
+    """The validated :class:`~microdose.services.study_data.StudyRequest`."""
+    from microdose.services.study_data import StudyRequest, parse_mapping
+
+    return StudyRequest(
+        file, parse_mapping(mapping), active, placebo, outcome, tuple(timepoints or ()),
+        mid=mid, higher_is_better=not lower_is_better, prior=prior, baseline=baseline,
+        covariates=tuple(covariates or ()),
+    )  # fmt: skip
+
+
+def run(request: StudyRequest) -> tuple[dict[str, Any], str]:
+    """Analyse the study data: the JSON-ready result and its text."""
+    from microdose.cli.study_text import study_text
+    from microdose.reports.trial_report import study_dict
+    from microdose.services.study_data import analyze_csv, study_posterior
+
+    result, dropped = analyze_csv(request)
+    data = study_dict(result, dropped, request.outcome, study_posterior(request, result))
+    return data, study_text(data)
