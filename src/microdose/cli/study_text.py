@@ -42,6 +42,9 @@ def analysis_text(data: dict[str, Any]) -> str:
                      f"{pooled['left_out']} without an estimable effect):")
         lines.append(f"  pooled {_num(p['estimate'])}  95% CI {_num(low)} to {_num(high)}  "
                      f"tau2 {_num(p['tau2'])}  I2 {p['i2']:.0%}  ({p['method']})")
+        pi = p["prediction95"]
+        lines.append("  95% prediction interval for a new participant: "
+                     + (f"{_num(pi[0])} to {_num(pi[1])}" if None not in pi else "unbounded"))
         lines.append(f"  caveat: {pooled['caveat']}")
     lines += [f"note: {note}" for note in data["notes"]]
     return "\n".join(lines)
