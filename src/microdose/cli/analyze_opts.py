@@ -22,6 +22,15 @@ CovariateOpt = Annotated[
     typer.Option(help="Baseline column to adjust for (repeatable); reported as a moderator."),
 ]
 
+DesignOpt = Annotated[
+    str,
+    typer.Option(
+        help="study (one row per participant × timepoint) or n-of-1 (each participant's own "
+        "block-randomised trial: map day and block; people pooled by random effects)."
+    ),
+]
+DESIGNS = ("study", "n-of-1")
+
 
 def study_request(
     file: Path,
@@ -36,15 +45,30 @@ def study_request(
     prior: str,
     baseline: str | None,
     covariates: list[str] | None,
+    design: str = "study",
 ) -> StudyRequest:
     """The validated :class:`~microdose.services.study_data.StudyRequest`."""
-    from microdose.services.study_data import StudyRequest, parse_mapping
+    from microdose.domain.errors import InvalidInput
+    from microdose.services.series_data import SERIES_REQUIRED
+    from microdose.services.study_data import REQUIRED, StudyRequest, parse_mapping
 
+    if design not in DESIGNS:
+        raise InvalidInput("design", f"{design!r} is not a design", ", ".join(DESIGNS))
+    required = SERIES_REQUIRED if design == "n-of-1" else REQUIRED
     return StudyRequest(
-        file, parse_mapping(mapping), active, placebo, outcome, tuple(timepoints or ()),
+        file, parse_mapping(mapping, required), active, placebo, outcome, tuple(timepoints or ()),
         mid=mid, higher_is_better=not lower_is_better, prior=prior, baseline=baseline,
         covariates=tuple(covariates or ()),
     )  # fmt: skip
+
+
+def run_series(request: StudyRequest) -> tuple[dict[str, Any], str]:
+    """Analyse an N-of-1 series: the JSON-ready result and its text."""
+    from microdose.reports.series_report import series_dict, series_text
+    from microdose.services.series_data import analyse_series_csv
+
+    data = series_dict(analyse_series_csv(request), request.prior)
+    return data, series_text(data)
 
 
 def run(request: StudyRequest) -> tuple[dict[str, Any], str]:

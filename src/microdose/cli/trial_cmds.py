@@ -34,7 +34,9 @@ MapOpt = Annotated[
     str,
     typer.Option(
         "--map",
-        help="Columns: participant=COL,timepoint=COL,outcome=COL,condition=COL,guess=COL,value=COL",
+        help="Columns: participant=COL,timepoint=COL,outcome=COL,condition=COL,guess=COL,"
+        "value=COL (--design n-of-1: participant, day, block, condition, value, and "
+        "optionally outcome, guess)",
     ),
 ]
 
@@ -213,19 +215,21 @@ def analyze(
     timepoint: analyze_opts.TimepointOpt = None,
     baseline: analyze_opts.BaselineOpt = None,
     covariate: analyze_opts.CovariateOpt = None,
+    design: analyze_opts.DesignOpt = "study",
     mid: MidOpt = None,
     lower_is_better: LowerOpt = False,
     prior: PriorOpt = "sceptical",
     as_json: JsonOpt = False,
 ) -> None:
     """Analyse blinded study data: every arm vs placebo (ANCOVA with --baseline), and
-    ~ condition × guess (described)."""
+    ~ condition × guess (described); or a series of N-of-1 trials (--design n-of-1)."""
     request = analyze_opts.study_request(
         file, mapping, active, placebo, outcome, timepoint,
         mid=mid, lower_is_better=lower_is_better, prior=prior, baseline=baseline,
-        covariates=covariate,
+        covariates=covariate, design=design,
     )  # fmt: skip
-    data, text = analyze_opts.run(request)
+    run = analyze_opts.run_series if design == "n-of-1" else analyze_opts.run
+    data, text = run(request)
     emit(data, as_json, text)
 
 

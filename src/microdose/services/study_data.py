@@ -67,9 +67,10 @@ def parse_mapping(text: str, required: Sequence[str] = REQUIRED) -> dict[str, st
     return mapping
 
 
-def _read(
+def read_frame(
     path: Path, mapping: dict[str, str], covariates: Sequence[str] = ()
 ) -> tuple[object, list[str]]:
+    """The CSV as text cells, and its columns; every mapped column and covariate checked."""
     import pandas as pd
 
     if not path.is_file():
@@ -192,9 +193,10 @@ def _check_arms(
             )
 
 
-def _labels(
+def labels(
     values: Sequence[str], rows: Sequence[int], column: str, request: StudyRequest, guess: bool
 ) -> np.ndarray:
+    """Active 1 / placebo 0 per cell (a guess may also be empty or unsure: NaN)."""
     out = np.empty(len(values), dtype=float)
     allowed = f"{request.active}, {request.placebo}" + (", or empty/unsure" if guess else "")
     for i, (raw, line) in enumerate(zip(values, rows, strict=True)):
@@ -210,7 +212,8 @@ def _labels(
     return out
 
 
-def _numbers(values: Sequence[str], rows: Sequence[int], column: str) -> np.ndarray:
+def numbers(values: Sequence[str], rows: Sequence[int], column: str) -> np.ndarray:
+    """Each cell as a float (empty: NaN); a cell that is not a finite number is refused."""
     out = np.empty(len(values), dtype=float)
     for i, (raw, line) in enumerate(zip(values, rows, strict=True)):
         try:
@@ -226,7 +229,8 @@ def _numbers(values: Sequence[str], rows: Sequence[int], column: str) -> np.ndar
     return out
 
 
-def _column(frame: object, request: StudyRequest, role: str, default: str) -> np.ndarray:
+def stripped_column(frame: object, request: StudyRequest, role: str, default: str) -> np.ndarray:
+    """The column mapped to ``role``, stripped (``default`` everywhere when unmapped)."""
     import pandas as pd
 
     assert isinstance(frame, pd.DataFrame)
@@ -244,16 +248,17 @@ def _parse(frame: object, request: StudyRequest) -> tuple[StudyData, list[int]]:
     lines = [int(i) + 2 for i in frame.index]
     active, extra = _arms(list(frame[m["condition"]]), lines, m["condition"], request)
     guess = (
-        _labels(list(frame[m["guess"]]), lines, m["guess"], request, guess=True)
+        labels(list(frame[m["guess"]]), lines, m["guess"], request, guess=True)
         if "guess" in m
         else np.full(len(lines), np.nan)
     )
     covariates = tuple(
-        (name, _numbers(list(frame[name]), lines, name)) for name in request.covariates
+        (name, numbers(list(frame[name]), lines, name)) for name in request.covariates
     )
     data = StudyData(
-        _column(frame, request, "participant", ""), _column(frame, request, "timepoint", "all"),
-        _numbers(list(frame[m["value"]]), lines, m["value"]), active, guess, extra=extra,
+        stripped_column(frame, request, "participant", ""),
+        stripped_column(frame, request, "timepoint", "all"),
+        numbers(list(frame[m["value"]]), lines, m["value"]), active, guess, extra=extra,
         covariates=covariates, has_guess="guess" in m, active_label=request.active,
     )  # fmt: skip
     return data, lines
@@ -265,9 +270,9 @@ def _baseline_of(rows: object, participant: np.ndarray, request: StudyRequest) -
 
     assert isinstance(rows, pd.DataFrame)
     lines = [int(i) + 2 for i in rows.index]
-    values = _numbers(list(rows[request.mapping["value"]]), lines, request.mapping["value"])
+    values = numbers(list(rows[request.mapping["value"]]), lines, request.mapping["value"])
     found: dict[str, tuple[float, int]] = {}
-    people = _column(rows, request, "participant", "")
+    people = stripped_column(rows, request, "participant", "")
     for who, value, line in zip(people, values, lines, strict=True):
         if who in found:
             raise InvalidInput(
@@ -306,7 +311,7 @@ def _left_out(data: StudyData, keep: np.ndarray, notes: list[str]) -> np.ndarray
 def load_study(request: StudyRequest) -> tuple[StudyData, int, list[str]]:
     """Validated study data, the rows left out for an empty value, and notes on other
     rows left out (no baseline, no covariate)."""
-    frame, _columns = _read(request.path, request.mapping, request.covariates)
+    frame, _columns = read_frame(request.path, request.mapping, request.covariates)
     frame = _select(frame, request)
     baseline_rows = None
     if request.baseline is not None:
