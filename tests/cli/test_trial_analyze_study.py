@@ -78,3 +78,35 @@ def test_baseline_needs_a_timepoint_column(cli: CliRun) -> None:
     result = cli("trial", "analyze", str(ACCUMULATIVES), "--map", mapping, "--active", "MD",
                  "--placebo", "PL", "--outcome", "RPWB", "--baseline", "pre")  # fmt: skip
     assert result.exit_code == 2 and "--baseline needs timepoint=COLUMN" in result.stderr
+
+
+PACUTES = SBMD_DIR / "pacutes.csv"
+PACUTES_MAP = (
+    "participant=trial_id,timepoint=tp,outcome=test_name,condition=condition,guess=guess,"
+    "value=value"
+)
+
+
+def test_cgrc_json_and_its_assumption(cli: CliRun) -> None:
+    base = ["trial", "analyze", str(PACUTES), "--map", PACUTES_MAP, "--active", "MD",
+            "--placebo", "PL", "--outcome", "mood", "--timepoint", "w4s1", "--cgrc"]  # fmt: skip
+    data = json.loads(ok(cli(*base, "--seed", "5", "--json")).stdout)
+    again = json.loads(ok(cli(*base, "--seed", "5", "--json")).stdout)
+    assert data["cgrc"] == again["cgrc"]  # reproducible under --seed
+    curve = data["cgrc"]["curve"]
+    assert [p["cgr"] for p in curve] == [round(0.05 * i, 2) for i in range(21)]
+    assert set(curve[0]) == {"cgr", "estimate", "ci95"}
+    chance = data["cgrc"]["at_chance"]
+    assert set(chance) == {"estimate", "ci95", "observed_cgr"}
+    assert chance["observed_cgr"] == pytest.approx(125 / 192, rel=1e-12)  # (37 + 88)/192
+    assert chance["estimate"] == next(p["estimate"] for p in curve if p["cgr"] == 0.5)
+    assert "guess influences the outcome, not the other way round" in data["conclusion"]
+    assert credits_the_guess(data["conclusion"]) == []
+    assert json.loads(ok(cli(*base[:-1], "--json")).stdout)["cgrc"] is None  # without --cgrc
+    text = ok(cli(*base)).stdout
+    assert "correct guess rate curve" in text and credits_the_guess(text) == []
+
+
+def test_cgrc_needs_a_guess_column(cli: CliRun) -> None:
+    result = cli(*ARGS, "--cgrc")
+    assert result.exit_code == 2 and "Error: --cgrc: needs a guess column" in result.stderr

@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 
 from microdose.analysis.ancova import ArmModel, Design, fit_arms, moderator
 from microdose.analysis.blinding_index import BangIndex, bang_index_from_guesses
+from microdose.analysis.cgrc import CgrcResult
 from microdose.analysis.linear_models import (
     MIXED_METHOD,
     Coefficient,
@@ -112,6 +113,7 @@ class StudyResult:
     adjustment: dict[str, Coefficient] = field(default_factory=dict)
     change: ArmModel | None = None
     moderators: dict[str, dict[str, Coefficient]] = field(default_factory=dict)
+    cgrc: CgrcResult | None = None
 
 
 def _fit(data: StudyData, X: Array, names: Sequence[str], mixed: bool) -> dict[str, Coefficient]:

@@ -30,6 +30,15 @@ DesignOpt = Annotated[
     ),
 ]
 DESIGNS = ("study", "n-of-1")
+CgrcOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cgrc",
+        help="Add the correct guess rate curve (Szigeti et al. 2023): the effect at "
+        "correct-guess rates 0 to 1, and at chance (0.5). Needs a guess column.",
+    ),
+]
+SeedOpt = Annotated[int, typer.Option(help="Seed of the --cgrc pseudo-trials (reproducible).")]
 
 
 def study_request(
@@ -46,6 +55,8 @@ def study_request(
     baseline: str | None,
     covariates: list[str] | None,
     design: str = "study",
+    cgrc: bool = False,
+    seed: int = 2023,
 ) -> StudyRequest:
     """The validated :class:`~microdose.services.study_data.StudyRequest`."""
     from microdose.domain.errors import InvalidInput
@@ -58,7 +69,7 @@ def study_request(
     return StudyRequest(
         file, parse_mapping(mapping, required), active, placebo, outcome, tuple(timepoints or ()),
         mid=mid, higher_is_better=not lower_is_better, prior=prior, baseline=baseline,
-        covariates=tuple(covariates or ()),
+        covariates=tuple(covariates or ()), cgrc=cgrc, seed=seed,
     )  # fmt: skip
 
 

@@ -87,6 +87,18 @@ def _guess_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _cgrc_lines(cgrc: dict[str, Any] | None) -> list[str]:
+    if cgrc is None:
+        return []
+    lines = [f"  correct guess rate curve (observed rate {cgrc['observed_cgr']:.2f}; "
+             f"{cgrc['pseudo_trials']} pseudo-trials per rate, seed {cgrc['seed']}):"]
+    for p in cgrc["curve"]:
+        low, high = p["ci95"]
+        lines.append(f"    CGR {p['cgr']:.2f}  {_optional(p['estimate'], '+.2f')}  "
+                     f"({_optional(low, '+.2f')} to {_optional(high, '+.2f')})")
+    return lines
+
+
 def study_text(data: dict[str, Any]) -> str:
     """``trial analyze`` on study data: every arm, adjustment, change, moderators, guess."""
     lines = [
@@ -104,5 +116,6 @@ def study_text(data: dict[str, Any]) -> str:
         lines += [f"  moderator {label} × {name} {_coef(t['interaction'])}"
                   for label, t in terms.items()]
     lines += _guess_lines(data)
+    lines += _cgrc_lines(data["cgrc"])
     lines += [f"  note: {n}" for n in data["notes"]] + ["", data["conclusion"]]
     return "\n".join(lines)

@@ -216,6 +216,8 @@ def analyze(
     baseline: analyze_opts.BaselineOpt = None,
     covariate: analyze_opts.CovariateOpt = None,
     design: analyze_opts.DesignOpt = "study",
+    cgrc: analyze_opts.CgrcOpt = False,
+    seed: analyze_opts.SeedOpt = 2023,
     mid: MidOpt = None,
     lower_is_better: LowerOpt = False,
     prior: PriorOpt = "sceptical",
@@ -226,7 +228,7 @@ def analyze(
     request = analyze_opts.study_request(
         file, mapping, active, placebo, outcome, timepoint,
         mid=mid, lower_is_better=lower_is_better, prior=prior, baseline=baseline,
-        covariates=covariate, design=design,
+        covariates=covariate, design=design, cgrc=cgrc, seed=seed,
     )  # fmt: skip
     run = analyze_opts.run_series if design == "n-of-1" else analyze_opts.run
     data, text = run(request)

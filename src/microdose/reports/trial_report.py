@@ -13,6 +13,7 @@ from typing import Any
 from microdose.analysis.after_dose import AfterDoseEffect
 from microdose.analysis.ancova import ArmModel
 from microdose.analysis.blinding_index import BangIndex
+from microdose.analysis.cgrc import CgrcResult
 from microdose.analysis.n_of_1 import PRIMARY_INTERVAL, OutcomeResult
 from microdose.analysis.paired import ALPHA, PairedEffect, SignFlipTest
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
@@ -22,6 +23,7 @@ from microdose.reports.trial_words import (
     PRIMARY_WHY,
     after_dose_sentence,
     blinding_sentence,
+    cgrc_sentence,
     guess_sentence,
     outcome_sentence,
     posterior_sentence,
@@ -253,6 +255,34 @@ def report_dict(report: TrialReport) -> dict[str, Any]:
     }
 
 
+def cgrc_dict(curve: CgrcResult | None) -> dict[str, Any] | None:
+    """The correct guess rate curve: ``curve`` = ``[{cgr, estimate, ci95}]``,
+    ``at_chance`` = ``{estimate, ci95, observed_cgr}``, its assumption in words."""
+    if curve is None:
+        return None
+    chance = curve.at_chance
+    return {
+        "curve": [
+            {"cgr": p.cgr, "estimate": num(p.estimate), "ci95": _interval(p.ci95)}
+            for p in curve.curve
+        ],
+        "at_chance": {
+            "estimate": num(chance.estimate),
+            "ci95": _interval(chance.ci95),
+            "observed_cgr": curve.observed_cgr,
+        },
+        "observed_cgr": curve.observed_cgr,
+        "observed_effect": num(curve.observed_effect),
+        "counts": curve.counts,
+        "n": curve.n,
+        "pseudo_trials": curve.pseudo_trials,
+        "seed": curve.seed,
+        "method": curve.method,
+        "assumption": curve.assumption,
+        "text": cgrc_sentence(curve),
+    }
+
+
 def change_dict(change: ArmModel | None) -> dict[str, Any] | None:
     """The secondary change-score model: every arm vs placebo on value − baseline."""
     if change is None:
@@ -272,6 +302,8 @@ def study_dict(
     text = study_conclusion(result)
     if posterior is not None:
         text += " " + probability_sentence(posterior, "study")
+    if result.cgrc is not None:
+        text += " " + cgrc_sentence(result.cgrc)
     return {
         "outcome": outcome,
         "n": result.n,
@@ -297,6 +329,7 @@ def study_dict(
         "rows_without_value": dropped,
         "notes": list(result.notes),
         "posterior": posterior_dict(posterior, posterior.mid) if posterior else None,
+        "cgrc": cgrc_dict(result.cgrc),
         "conclusion": text,
     }
 

@@ -13,6 +13,7 @@ import math
 import re
 
 from microdose.analysis.blinding_index import BangIndex
+from microdose.analysis.cgrc import CgrcResult
 from microdose.analysis.n_of_1 import OutcomeResult
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
 from microdose.analysis.trial import Posterior
@@ -276,3 +277,17 @@ def study_conclusion(result: StudyResult) -> str:
             f"(95% CI {interval_text(c.ci95)}). {STUDY_GUESS_CAVEAT}"
         )
     return text
+
+
+def cgrc_sentence(curve: CgrcResult) -> str:
+    """The correct guess rate curve at chance and at the observed rate, its assumption."""
+    chance = curve.at_chance
+    observed = min(curve.curve, key=lambda p: abs(p.cgr - curve.observed_cgr))
+    return (
+        f"Correct guess rate curve ({curve.pseudo_trials} pseudo-trials per rate, seed "
+        f"{curve.seed}): with guessing at chance (a correct-guess rate of 0.5) active − "
+        f"placebo {_fmt(chance.estimate)} (95% of pseudo-trials {interval_text(chance.ci95)}); "
+        f"at the observed rate {curve.observed_cgr:.2f} the curve is near "
+        f"{_fmt(observed.estimate)} (observed {_fmt(curve.observed_effect)}). "
+        f"{curve.assumption}"
+    )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from microdose.analysis.cgrc import CgrcResult, correct_guess_rate_curve
 from microdose.analysis.study import StudyData, StudyResult, analyze_study
 from microdose.analysis.trial import PRIORS, Posterior, posterior_benefit
 from microdose.domain.errors import InvalidInput
@@ -40,6 +41,8 @@ class StudyRequest:
     prior: str = "sceptical"
     baseline: str | None = None
     covariates: tuple[str, ...] = ()
+    cgrc: bool = False
+    seed: int = 2023
 
 
 def parse_mapping(text: str, required: Sequence[str] = REQUIRED) -> dict[str, str]:
@@ -355,7 +358,20 @@ def analyze_csv(request: StudyRequest) -> tuple[StudyResult, int]:
         raise InvalidInput("prior", f"{request.prior!r} is not a prior offered", ", ".join(PRIORS))
     data, dropped, notes = load_study(request)
     result = analyze_study(data)
-    return replace(result, notes=(*notes, *result.notes)), dropped
+    curve = study_cgrc(data, request.seed) if request.cgrc else None
+    return replace(result, notes=(*notes, *result.notes), cgrc=curve), dropped
+
+
+def study_cgrc(data: StudyData, seed: int) -> CgrcResult:
+    """The correct guess rate curve over the active and placebo rows with a guess; on the
+    change from baseline when there is a baseline."""
+    if not data.has_guess:
+        raise InvalidInput("cgrc", "needs a guess column", "guess=COLUMN in --map")
+    main = data.extra == "" if data.extra is not None else np.ones(data.value.size, bool)
+    value = data.value if data.baseline is None else data.value - data.baseline
+    return correct_guess_rate_curve(
+        value[main], data.active[main], data.guess[main], seed=seed
+    )
 
 
 def study_posterior(request: StudyRequest, result: StudyResult) -> Posterior | None:
