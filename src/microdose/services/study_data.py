@@ -359,6 +359,11 @@ def analyze_csv(request: StudyRequest) -> tuple[StudyResult, int]:
     data, dropped, notes = load_study(request)
     result = analyze_study(data)
     curve = study_cgrc(data, request.seed) if request.cgrc else None
+    if curve is not None and len(result.timepoints) > 1:
+        notes.append(
+            "the correct guess rate curve treats every row as a separate person: with "
+            "several rows per participant its spread is too narrow"
+        )
     return replace(result, notes=(*notes, *result.notes), cgrc=curve), dropped
 
 
