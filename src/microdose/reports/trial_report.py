@@ -122,6 +122,8 @@ def conclusion(report: TrialReport) -> list[str]:
     described = [guess_sentence(o.name, o.with_guess) for o in report.outcomes]
     lines += [line for line in described if line]
     lines.append(GUESS_CAVEAT)
+    if report.cgrc is not None:
+        lines.append(f"{PRIMARY_OUTCOME}: {cgrc_sentence(report.cgrc)}")
     lines.append(
         "One person, few days: this says what happened to you in this trial, "
         "not what microdosing does in general."
@@ -251,6 +253,8 @@ def report_dict(report: TrialReport) -> dict[str, Any]:
         "outcomes": {o.name: outcome_dict(o) for o in report.outcomes},
         "blinding_index": bang_dict(report.blinding_index),
         "guess_caveat": GUESS_CAVEAT,
+        "cgrc": cgrc_dict(report.cgrc),
+        "cgrc_note": report.cgrc_note,
         "conclusion": conclusion(report),
     }
 
@@ -347,12 +351,24 @@ def report_text(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cgrc_chart(data: dict[str, Any]) -> str | None:
+    """The correct guess rate curve as an SVG data URI for the PDF (None without one)."""
+    import base64
+
+    from microdose.reports.charts import cgrc_chart, to_svg
+
+    if not data.get("cgrc"):
+        return None
+    svg = to_svg(cgrc_chart(data["cgrc"], outcome=data.get("primary_outcome") or "the outcome"))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
 def write_report_pdf(data: dict[str, Any], path: Path) -> Path:
     """The trial report as a PDF."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
     from weasyprint import HTML
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    html = env.get_template("trial_report.html").render(r=data)
+    html = env.get_template("trial_report.html").render(r=data, cgrc_chart=_cgrc_chart(data))
     HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
     return path
