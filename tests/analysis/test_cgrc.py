@@ -113,3 +113,19 @@ def test_deterministic_under_a_seed(week4: tuple[np.ndarray, ...]) -> None:
 def test_needs_guesses_in_both_arms() -> None:
     with pytest.raises(InvalidInput):
         correct_guess_rate_curve([1.0, 2.0, 3.0], [1, 1, 0], [1.0, 0.0, np.nan])
+
+
+def test_a_stratum_of_one_day_is_smoothed_too() -> None:
+    """A personal trial: one day in each incorrect stratum still gets a spread (a Gaussian
+    kernel of the pooled within-stratum SD), never a single repeated value."""
+    values = [7.0, 8.0, 6.0, 7.5, 5.0, 4.0, 5.0, 6.0, 4.5, 5.5, 6.5, 3.0]
+    active = [1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 1]
+    guess = [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0]
+    counts = strata_counts(active, guess)
+    assert counts["active/placebo"] == 1 and counts["placebo/active"] == 1
+    zero = correct_guess_rate_curve(values, active, guess, trials=400, seed=1).curve[0]
+    assert zero.sizes == {"active/active": 0, "placebo/placebo": 0, "active/placebo": 6,
+                          "placebo/active": 6}  # fmt: skip
+    assert zero.ci95[1] - zero.ci95[0] > 0.5
+    # the mean is still the strata arithmetic: 5.0 − 5.5 (the two single days)
+    assert zero.estimate == pytest.approx(-0.5, abs=0.2)

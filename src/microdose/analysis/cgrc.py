@@ -12,9 +12,10 @@ observed proportion, and ``n − round(c·n)`` incorrect rows, split between the
 incorrect strata in theirs (:func:`strata_sizes`). Each row's value is drawn from its
 stratum's smoothed distribution: a Gaussian kernel density with Scott's bandwidth
 (``scipy.stats.gaussian_kde``; the authors use scikit-learn's ``KernelDensity``, whose
-bandwidth is 1 on every scale) — or the stratum's own values, resampled, when it has
-fewer than two distinct values. The effect is refitted without the guess (active mean −
-placebo mean, i.e. OLS ``value ~ condition``). Over many seeded pseudo-trials the curve
+bandwidth is 1 on every scale); a stratum with fewer than two distinct values (common in
+a personal trial) gets a Gaussian kernel whose SD is the pooled within-stratum SD. The
+effect is refitted without the guess (active mean − placebo mean, i.e. OLS
+``value ~ condition``). Over many seeded pseudo-trials the curve
 reports the mean estimate and the 2.5th–97.5th percentiles; at *c* equal to the observed
 rate the strata sizes are the observed ones, so the mean curve there is the observed
 effect (a Gaussian kernel density has the mean of its data).
@@ -162,14 +163,22 @@ def expected_effect(sizes: dict[str, int], means: dict[str, float]) -> float:
     return arm(("active/active", "active/placebo")) - arm(("placebo/active", "placebo/placebo"))
 
 
-def _draw(values: Array, count: int, rng: np.random.Generator) -> Array:
-    """``count`` values from the stratum's kernel density (its own values, resampled, when
-    it has fewer than two distinct values)."""
+def _draw(values: Array, count: int, rng: np.random.Generator, spread: float) -> Array:
+    """``count`` values from the stratum's kernel density; a stratum with fewer than two
+    distinct values gets a Gaussian kernel of SD ``spread`` (the pooled within-stratum SD)
+    around its values."""
     if count == 0:
         return np.empty(0)
     if np.unique(values).size < 2:
-        return rng.choice(values, size=count)
+        return rng.choice(values, size=count) + rng.normal(0.0, spread, size=count)
     return np.asarray(stats.gaussian_kde(values).resample(count, seed=rng)[0], dtype=float)
+
+
+def _pooled_sd(strata: dict[str, Array]) -> float:
+    """The pooled within-stratum SD over the strata with at least two values (0 if none)."""
+    parts = [(x.size - 1, float(np.var(x, ddof=1))) for x in strata.values() if x.size > 1]
+    df = sum(d for d, _ in parts)
+    return float(np.sqrt(sum(d * v for d, v in parts) / df)) if df else 0.0
 
 
 def _point(
@@ -179,8 +188,10 @@ def _point(
     nan = float("nan")
     if sizes is None:
         return CgrcPoint(cgr, nan, (nan, nan), {})
+    spread = _pooled_sd(strata)
     draws = {
-        k: _draw(strata[k], trials * sizes[k], rng).reshape(trials, sizes[k]) for k in sizes
+        k: _draw(strata[k], trials * sizes[k], rng, spread).reshape(trials, sizes[k])
+        for k in sizes
     }
     on = sizes["active/active"] + sizes["active/placebo"]
     off = sizes["placebo/active"] + sizes["placebo/placebo"]
