@@ -62,6 +62,8 @@ def test_dersimonian_laird_matches_statsmodels() -> None:
 def test_homogeneous_effects_have_no_heterogeneity() -> None:
     result = random_effects([1.0, 1.0, 1.0], [0.1, 0.2, 0.3])
     assert result.tau2 == 0.0 and result.i2 == 0.0 and result.estimate == pytest.approx(1.0)
+    # every effect the same: the HKSJ SE would be 0; the Wald SE keeps the interval honest
+    assert result.se == result.se_wald > 0 and result.ci95[0] < 1.0 < result.ci95[1]
 
 
 @pytest.mark.parametrize(

@@ -101,6 +101,7 @@ def test_people_pooled_with_hksj_and_a_prediction_interval(cli: CliRun, series: 
         (["--design", "crossover"], "--design", "study, n-of-1"),
         (["--baseline", "1"], "--baseline", "study"),
         (["--outcome", "sleep"], "--outcome", "energy, mood"),
+        (["--cgrc"], "--cgrc", "study"),
     ],
 )
 def test_bad_series_options(
@@ -126,3 +127,9 @@ def test_bad_series_files(cli: CliRun, series: Path, tmp_path: Path) -> None:
     third.write_text(series.read_text().replace(",MD,", ",HH,", 1))
     result = cli(*args(third))
     assert result.exit_code == 2 and "Error: capsule" in result.stderr
+
+
+def test_day_and_block_belong_to_the_series_design(cli: CliRun, series: Path) -> None:
+    result = cli("trial", "analyze", str(series), "--map", MAP, "--active", "MD",
+                 "--placebo", "PL", "--outcome", "mood")  # fmt: skip
+    assert result.exit_code == 2 and "Error: --map: day and block" in result.stderr

@@ -107,13 +107,12 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
     q, typical = _heterogeneity(y, v)
     k = int(y.size)
     z = float(stats.norm.ppf(0.975))
-    se_hk = _hksj_se(y, v, tau2, estimate)
-    t = float(stats.t.ppf(0.975, k - 1))
+    se_hk, ci95, p = _hksj(y, v, tau2, estimate, se)
     return MetaResult(
         estimate=estimate,
         se=se_hk,
-        ci95=(estimate - t * se_hk, estimate + t * se_hk),
-        p=float(2 * stats.t.sf(abs(estimate / se_hk), k - 1)) if se_hk > 0 else 0.0,
+        ci95=ci95,
+        p=p,
         df=k - 1,
         se_wald=se,
         ci95_wald=(estimate - z * se, estimate + z * se),
@@ -153,10 +152,18 @@ def _pooled(y: np.ndarray, v: np.ndarray, tau2: float) -> tuple[float, float]:
     return estimate, se
 
 
-def _hksj_se(y: np.ndarray, v: np.ndarray, tau2: float, estimate: float) -> float:
-    """The Hartung–Knapp–Sidik–Jonkman SE: √(Σw(y − μ)² / ((k − 1)·Σw))."""
+def _hksj(
+    y: np.ndarray, v: np.ndarray, tau2: float, estimate: float, se_wald: float
+) -> tuple[float, tuple[float, float], float]:
+    """The Hartung–Knapp–Sidik–Jonkman SE √(Σw(y − μ)² / ((k − 1)·Σw)), its 95% CI and
+    p-value on t with k − 1 df. When every effect is the same the HKSJ SE is 0 and the
+    Wald SE is used instead (a zero-width interval would claim certainty)."""
     w = 1 / (v + tau2)
-    return float(np.sqrt(np.sum(w * (y - estimate) ** 2) / ((y.size - 1) * np.sum(w))))
+    se = float(np.sqrt(np.sum(w * (y - estimate) ** 2) / ((y.size - 1) * np.sum(w))))
+    se = se if se > 0 else se_wald
+    t = float(stats.t.ppf(0.975, y.size - 1))
+    p = float(2 * stats.t.sf(abs(estimate / se), y.size - 1))
+    return se, (estimate - t * se, estimate + t * se), p
 
 
 def _prediction(estimate: float, se: float, tau2: float, k: int) -> tuple[float, float]:

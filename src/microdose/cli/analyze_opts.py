@@ -66,8 +66,11 @@ def study_request(
     if design not in DESIGNS:
         raise InvalidInput("design", f"{design!r} is not a design", ", ".join(DESIGNS))
     required = SERIES_REQUIRED if design == "n-of-1" else REQUIRED
+    roles = parse_mapping(mapping, required)
+    if design == "study" and {"day", "block"} & set(roles):
+        raise InvalidInput("map", "day and block are roles of --design n-of-1", "--design n-of-1")
     return StudyRequest(
-        file, parse_mapping(mapping, required), active, placebo, outcome, tuple(timepoints or ()),
+        file, roles, active, placebo, outcome, tuple(timepoints or ()),
         mid=mid, higher_is_better=not lower_is_better, prior=prior, baseline=baseline,
         covariates=tuple(covariates or ()), cgrc=cgrc, seed=seed,
     )  # fmt: skip

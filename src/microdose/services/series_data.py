@@ -35,7 +35,7 @@ class SeriesOutcome:
 
 def _refuse_study_options(request: StudyRequest) -> None:
     for flag, given in (("timepoint", request.timepoints), ("baseline", request.baseline),
-                        ("covariate", request.covariates)):  # fmt: skip
+                        ("covariate", request.covariates), ("cgrc", request.cgrc)):  # fmt: skip
         if given:
             raise InvalidInput(flag, "applies to study data, not to --design n-of-1", "study")
 
