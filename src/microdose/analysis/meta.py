@@ -98,8 +98,7 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
     >>> result = random_effects([0.0, 1.0], [0.25, 0.25], method="DL")
     >>> round(result.estimate, 3), round(result.tau2, 3)
     (0.5, 0.25)
-
-    (Q = 4·(0.5² + 0.5²) = 2 on 1 df, C = 8 − 32/8 = 4, so τ² = (2 − 1)/4 = 0.25.)
+    >>> # by hand: Q = 4·(0.5² + 0.5²) = 2 on 1 df, C = 8 − 32/8 = 4, τ² = (2 − 1)/4
     """
     y, v = _checked(effects, variances, method)
     tau2 = _dersimonian_laird(y, v) if method == "DL" else _reml(y, v)
@@ -123,10 +122,14 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
         q_df=k - 1,
         q_p=float(stats.chi2.sf(q, k - 1)),
         k=k,
-        method=(
-            f"random-effects meta-analysis, τ² by {method}; Hartung–Knapp–Sidik–Jonkman "
-            f"95% CI (t, {k - 1} df)"
-        ),
+        method=_method_name(method, k),
+    )
+
+
+def _method_name(method: str, k: int) -> str:
+    return (
+        f"random-effects meta-analysis, τ² by {method}; Hartung–Knapp–Sidik–Jonkman "
+        f"95% CI (t, {k - 1} df)"
     )
 
 
