@@ -64,6 +64,8 @@ def test_ancova_text(cli: CliRun) -> None:
         (["--baseline", "t0"], "--baseline", "ltfu, post, pre"),
         (["--baseline", "pre", "--timepoint", "pre"], "--baseline", "post"),
         (["--covariate", "hope"], "--covariate", "expectation"),
+        (["--covariate", "sex"], "--covariate", "numeric columns"),
+        (["--cgrc", "--seed", "-1"], "--seed", "0 or more"),
     ],
 )
 def test_bad_study_options(cli: CliRun, extra: list[str], named: str, allowed: str) -> None:

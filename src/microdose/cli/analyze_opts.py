@@ -63,6 +63,8 @@ def study_request(
     from microdose.services.series_data import SERIES_REQUIRED
     from microdose.services.study_data import REQUIRED, StudyRequest, parse_mapping
 
+    if seed < 0:
+        raise InvalidInput("seed", f"{seed} is negative", "0 or more")
     if design not in DESIGNS:
         raise InvalidInput("design", f"{design!r} is not a design", ", ".join(DESIGNS))
     required = SERIES_REQUIRED if design == "n-of-1" else REQUIRED

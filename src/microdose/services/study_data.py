@@ -255,9 +255,7 @@ def _parse(frame: object, request: StudyRequest) -> tuple[StudyData, list[int]]:
         if "guess" in m
         else np.full(len(lines), np.nan)
     )
-    covariates = tuple(
-        (name, numbers(list(frame[name]), lines, name)) for name in request.covariates
-    )
+    covariates = tuple((name, _covariate(frame, name, lines)) for name in request.covariates)
     data = StudyData(
         stripped_column(frame, request, "participant", ""),
         stripped_column(frame, request, "timepoint", "all"),
@@ -265,6 +263,18 @@ def _parse(frame: object, request: StudyRequest) -> tuple[StudyData, list[int]]:
         covariates=covariates, has_guess="guess" in m, active_label=request.active,
     )  # fmt: skip
     return data, lines
+
+
+def _covariate(frame: object, name: str, lines: list[int]) -> np.ndarray:
+    """A covariate column as numbers; a cell that is not a number names the flag."""
+    import pandas as pd
+
+    assert isinstance(frame, pd.DataFrame)
+    try:
+        return numbers(list(frame[name]), lines, name)
+    except InvalidInput as exc:
+        reason = exc.message.split(" (allowed:")[0]
+        raise InvalidInput("covariate", f"column {reason}", "numeric columns") from None
 
 
 def _baseline_of(rows: object, participant: np.ndarray, request: StudyRequest) -> np.ndarray:
