@@ -106,3 +106,14 @@ def test_ancova_over_two_timepoints_matches_mixedlm(rpwb: pd.DataFrame) -> None:
     assert result.arms["HH"].se == pytest.approx(ref.bse_fe[f"{ARM}[T.HH]"], rel=1e-3)
     baseline = result.adjustment["baseline"]
     assert baseline.estimate == pytest.approx(ref.fe_params["base_c"], rel=1e-4)
+
+
+def test_a_moderator_that_cannot_be_estimated_is_noted(rpwb: pd.DataFrame) -> None:
+    post = rpwb[rpwb.tp == "post"].copy()
+    # constant within the microdose arm: MD × covariate duplicates the MD term
+    post.loc[post.group == "MD", "expectation"] = 50.0
+    result = analyze_study(study(post, ("expectation",)))
+    assert "expectation" not in result.moderators
+    assert any(note.startswith("moderator expectation not estimable") for note in result.notes)
+    ref = smf.ols(f"value ~ base + {ARM} + expectation", post).fit()  # statsmodels reference
+    assert_same(result.effect, ref, f"{ARM}[T.MD]")

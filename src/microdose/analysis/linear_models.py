@@ -68,7 +68,8 @@ def _check_design(X: Array, names: Sequence[str]) -> None:
     if np.linalg.matrix_rank(X) < X.shape[1]:
         raise InvalidInput(
             "model",
-            "the coefficients cannot all be estimated: a condition × guess cell is empty",
+            "the coefficients cannot all be estimated: a condition × guess cell is empty, "
+            "or a covariate is constant or repeats another term",
             allowed="data with both conditions (and both guesses for the guess model)",
         )
 

@@ -196,6 +196,7 @@ def analyze_study(data: StudyData) -> StudyResult:
             change.effect, {data.active_label: change.effect, **change.arms},
             change.adjustment, change.formula,
         )  # fmt: skip
+    moderators = _moderators(design, data.active_label, notes)
     return StudyResult(
         n=len(data.value),
         participants=len(set(data.participant.tolist())),
@@ -210,14 +211,21 @@ def analyze_study(data: StudyData) -> StudyResult:
         formula=primary.formula,
         adjustment=primary.adjustment,
         change=change,
-        moderators=_moderators(design, data.active_label),
+        moderators=moderators,
     )
 
 
-def _moderators(design: Design, active_label: str) -> dict[str, dict[str, Coefficient]]:
-    """Each covariate's interaction with every arm, keyed by the arm's label."""
+def _moderators(
+    design: Design, active_label: str, notes: list[str]
+) -> dict[str, dict[str, Coefficient]]:
+    """Each covariate's interaction with every arm, keyed by the arm's label (a covariate
+    whose interactions cannot be estimated is noted and left out)."""
     found = {}
     for name, _values in design.covariates:
-        terms = moderator(design, name)
+        try:
+            terms = moderator(design, name)
+        except InvalidInput as exc:
+            notes.append(f"moderator {name} not estimable: {exc.message}")
+            continue
         found[name] = {active_label: terms.pop("condition"), **terms}
     return found
