@@ -142,7 +142,7 @@ def test_n_of_1_meta_matches_statsmodels_and_metafor() -> None:
     reference = combine_effects(usable["effect"].to_numpy(float),
                                 usable["se"].to_numpy(float) ** 2, method_re="dl")
     assert result.pooled.estimate == pytest.approx(reference.mean_effect_re, rel=1e-9)
-    assert result.pooled.se == pytest.approx(reference.sd_eff_w_re, rel=1e-9)
+    assert result.pooled.se_wald == pytest.approx(reference.sd_eff_w_re, rel=1e-9)
     assert result.pooled.tau2 == pytest.approx(reference.tau2, rel=1e-9)
     # metafor (Viechtbauer 2010, J Stat Softw 36:3), BCG log risk ratios, method "DL":
     # estimate -0.7141, SE 0.1787, tau^2 0.3088, I^2 92.12%, Q 152.23

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
 from microdose.analysis.meta import random_effects
@@ -41,8 +42,8 @@ def test_reml_matches_metafor_published_output() -> None:
     assert round(100 * result.i2, 2) == 92.22
     assert round(result.q, 4) == 152.2330 and result.q_df == 12
     assert round(result.estimate, 4) == -0.7145
-    assert round(result.se, 4) == 0.1798
-    assert (round(result.ci95[0], 4), round(result.ci95[1], 4)) == (-1.0669, -0.3622)
+    assert round(result.se_wald, 4) == 0.1798
+    assert (round(result.ci95_wald[0], 4), round(result.ci95_wald[1], 4)) == (-1.0669, -0.3622)
 
 
 def test_dersimonian_laird_matches_statsmodels() -> None:
@@ -51,7 +52,7 @@ def test_dersimonian_laird_matches_statsmodels() -> None:
     ref = combine_effects(y, v, method_re="dl")  # statsmodels reference
     assert result.tau2 == pytest.approx(ref.tau2, rel=1e-10)
     assert result.estimate == pytest.approx(ref.mean_effect_re, rel=1e-10)
-    assert result.se == pytest.approx(ref.sd_eff_w_re, rel=1e-10)
+    assert result.se_wald == pytest.approx(ref.sd_eff_w_re, rel=1e-10)
     assert result.q == pytest.approx(ref.q, rel=1e-10)
     # for the DL τ², I² = (Q − df)/Q (Higgins & Thompson 2002); metafor prints 92.12%
     assert result.i2 == pytest.approx((result.q - 12) / result.q, rel=1e-10)
@@ -61,6 +62,8 @@ def test_dersimonian_laird_matches_statsmodels() -> None:
 def test_homogeneous_effects_have_no_heterogeneity() -> None:
     result = random_effects([1.0, 1.0, 1.0], [0.1, 0.2, 0.3])
     assert result.tau2 == 0.0 and result.i2 == 0.0 and result.estimate == pytest.approx(1.0)
+    # every effect the same: the HKSJ SE would be 0; the Wald SE keeps the interval honest
+    assert result.se == result.se_wald > 0 and result.ci95[0] < 1.0 < result.ci95[1]
 
 
 @pytest.mark.parametrize(
@@ -70,3 +73,52 @@ def test_homogeneous_effects_have_no_heterogeneity() -> None:
 def test_bad_input(effects: list[float], variances: list[float], method: str) -> None:
     with pytest.raises(InvalidInput):
         random_effects(effects, variances, method=method)
+
+
+@pytest.mark.filterwarnings("ignore::statsmodels.tools.sm_exceptions.InvalidTestWarning")
+@pytest.mark.parametrize("k", [2, 3, 5, 13])
+def test_hksj_interval_matches_statsmodels(k: int) -> None:
+    y, v = log_risk_ratios()
+    y, v = y[:k], v[:k]
+    result = random_effects(y, v, method="DL")
+    # statsmodels reference: combine_effects(y, v, method_re="dl", use_t=True), the row
+    # "random effect wls" = Hartung–Knapp–Sidik–Jonkman (t on k − 1 df)
+    # statsmodels leaves the DL τ² negative where metafor and we truncate it at 0; with
+    # τ² = 0 the random-effects weights are the fixed-effect ones, so its row
+    # "fixed effect wls" is then the reference
+    ref = combine_effects(y, v, method_re="dl", use_t=True)
+    row = "random effect wls" if ref.tau2 > 0 else "fixed effect wls"
+    frame = ref.summary_frame()
+    assert (result.tau2 > 0) == (ref.tau2 > 0)
+    assert result.se == pytest.approx(frame.loc[row, "sd_eff"], rel=1e-10)
+    assert result.ci95[0] == pytest.approx(frame.loc[row, "ci_low"], rel=1e-10)
+    assert result.ci95[1] == pytest.approx(frame.loc[row, "ci_upp"], rel=1e-10)
+    assert result.df == k - 1
+    # the p-value: scipy's t distribution on k − 1 df at estimate / HKSJ SE
+    assert result.p == pytest.approx(2 * stats.t.sf(abs(result.estimate / result.se), k - 1))
+
+
+def test_prediction_interval_by_higgins_2009() -> None:
+    y, v = log_risk_ratios()
+    result = random_effects(y, v, method="DL")
+    ref = combine_effects(y, v, method_re="dl")  # statsmodels reference for τ², μ, SE
+    # Higgins, Thompson & Spiegelhalter 2009: μ ± t(k − 2) √(τ² + SE²), quantile from scipy
+    half = stats.t.ppf(0.975, 11) * np.sqrt(ref.tau2 + ref.sd_eff_w_re**2)
+    assert result.prediction95 == pytest.approx(
+        (ref.mean_effect_re - half, ref.mean_effect_re + half), rel=1e-10
+    )
+    two = random_effects(y[:2], v[:2], method="DL")
+    assert two.prediction95 == (-np.inf, np.inf)
+
+
+def test_hksj_covers_better_than_wald_with_few_people() -> None:
+    """Few heterogeneous N-of-1 effects: the Wald interval under-covers (IntHout 2014)."""
+    rng = np.random.default_rng(11)
+    hksj = wald = 0
+    for _ in range(2000):
+        v = rng.uniform(0.05, 0.5, 4)
+        y = 1.0 + rng.normal(0, 0.5, 4) + rng.normal(0, np.sqrt(v))
+        r = random_effects(y, v, method="DL")
+        hksj += r.ci95[0] <= 1.0 <= r.ci95[1]
+        wald += r.ci95_wald[0] <= 1.0 <= r.ci95_wald[1]
+    assert hksj / 2000 > 0.93 and wald / 2000 < hksj / 2000

@@ -168,7 +168,8 @@ class NOf1MetaResult:
     outcome : str
         What each participant's effect measures.
     pooled : MetaResult
-        The random-effects estimate with its CI, τ², I² and Q.
+        The random-effects estimate with its Hartung–Knapp–Sidik–Jonkman CI, the 95%
+        prediction interval, τ², I² and Q.
     participants : tuple of str
         Participants pooled, in input order.
     left_out : int
@@ -186,7 +187,8 @@ class NOf1MetaResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         pooled = dict(self.pooled.__dict__)
-        pooled["ci95"] = list(self.pooled.ci95)
+        for key in ("ci95", "ci95_wald", "prediction95"):
+            pooled[key] = [x if np.isfinite(x) else None for x in pooled[key]]
         return {"outcome": self.outcome, "pooled": pooled,
                 "participants": list(self.participants), "left_out": self.left_out,
                 "caveat": self.caveat}

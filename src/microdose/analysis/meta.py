@@ -3,7 +3,14 @@
 Model: ``y_k ~ N(μ, v_k + τ²)`` for effect estimates ``y_k`` with sampling variances
 ``v_k``. τ² by DerSimonian & Laird (1986, Control Clin Trials 7:177) or by restricted
 maximum likelihood (REML; Viechtbauer 2005, J Educ Behav Stat 30:261), then μ by inverse
-variance weights ``1/(v_k + τ²)`` with a Wald 95% CI. Heterogeneity: Cochran's Q and
+variance weights ``1/(v_k + τ²)``. The 95% CI is the Hartung–Knapp–Sidik–Jonkman (HKSJ)
+interval: the SE scaled by ``q = Σw(y − μ)²/(k − 1)`` and a t quantile on k − 1 df
+(Hartung & Knapp 2001, Stat Med 20:3875; Sidik & Jonkman 2002, Stat Med 21:3153). With
+few studies the Wald interval under-covers and HKSJ keeps its level (IntHout, Ioannidis &
+Borm 2014, BMC Med Res Methodol 14:25); the Wald SE and interval are kept beside it. The
+95% prediction interval for the effect in a new person is
+``μ ± t(k − 2)·√(τ² + SE_wald²)`` (Higgins, Thompson & Spiegelhalter 2009, J R Stat Soc A
+172:137; unbounded for k = 2). Heterogeneity: Cochran's Q and
 I² = τ²/(τ² + s²) with the "typical" within-study variance
 s² = (k − 1)·Σw/((Σw)² − Σw²) (Higgins & Thompson 2002, Stat Med 21:1539), which is
 (Q − df)/Q for the DerSimonian–Laird τ² — the definitions ``metafor::rma`` uses.
@@ -27,12 +34,20 @@ METHODS = ("REML", "DL")
 
 @dataclass(frozen=True)
 class MetaResult:
-    """A pooled effect with τ², I² and Cochran's Q."""
+    """A pooled effect with its HKSJ interval, the prediction interval, τ², I² and Q.
+
+    ``se``, ``ci95`` and ``p`` are HKSJ (t on ``df`` = k − 1); ``se_wald`` and
+    ``ci95_wald`` the normal-theory ones, for comparison.
+    """
 
     estimate: float
     se: float
     ci95: tuple[float, float]
     p: float
+    df: int
+    se_wald: float
+    ci95_wald: tuple[float, float]
+    prediction95: tuple[float, float]
     tau2: float
     i2: float
     q: float
@@ -82,7 +97,8 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
     --------
     >>> result = random_effects([0.0, 1.0], [0.25, 0.25], method="DL")
     >>> round(result.estimate, 3), round(result.tau2, 3)
-    (0.5, 0.0)
+    (0.5, 0.25)
+    >>> # by hand: Q = 4·(0.5² + 0.5²) = 2 on 1 df, C = 8 − 32/8 = 4, τ² = (2 − 1)/4
     """
     y, v = _checked(effects, variances, method)
     tau2 = _dersimonian_laird(y, v) if method == "DL" else _reml(y, v)
@@ -90,18 +106,30 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
     q, typical = _heterogeneity(y, v)
     k = int(y.size)
     z = float(stats.norm.ppf(0.975))
+    se_hk, ci95, p = _hksj(y, v, tau2, estimate, se)
     return MetaResult(
         estimate=estimate,
-        se=se,
-        ci95=(estimate - z * se, estimate + z * se),
-        p=float(2 * stats.norm.sf(abs(estimate / se))),
+        se=se_hk,
+        ci95=ci95,
+        p=p,
+        df=k - 1,
+        se_wald=se,
+        ci95_wald=(estimate - z * se, estimate + z * se),
+        prediction95=_prediction(estimate, se, tau2, k),
         tau2=tau2,
         i2=float(tau2 / (tau2 + typical)),
         q=q,
         q_df=k - 1,
         q_p=float(stats.chi2.sf(q, k - 1)),
         k=k,
-        method=f"random-effects meta-analysis, τ² by {method}",
+        method=_method_name(method, k),
+    )
+
+
+def _method_name(method: str, k: int) -> str:
+    return (
+        f"random-effects meta-analysis, τ² by {method}; Hartung–Knapp–Sidik–Jonkman "
+        f"95% CI (t, {k - 1} df)"
     )
 
 
@@ -125,6 +153,28 @@ def _pooled(y: np.ndarray, v: np.ndarray, tau2: float) -> tuple[float, float]:
     estimate = float(np.sum(w * y) / np.sum(w))
     se = float(np.sqrt(1 / np.sum(w)))
     return estimate, se
+
+
+def _hksj(
+    y: np.ndarray, v: np.ndarray, tau2: float, estimate: float, se_wald: float
+) -> tuple[float, tuple[float, float], float]:
+    """The Hartung–Knapp–Sidik–Jonkman SE √(Σw(y − μ)² / ((k − 1)·Σw)), its 95% CI and
+    p-value on t with k − 1 df. When every effect is the same the HKSJ SE is 0 and the
+    Wald SE is used instead (a zero-width interval would claim certainty)."""
+    w = 1 / (v + tau2)
+    se = float(np.sqrt(np.sum(w * (y - estimate) ** 2) / ((y.size - 1) * np.sum(w))))
+    se = se if se > 0 else se_wald
+    t = float(stats.t.ppf(0.975, y.size - 1))
+    p = float(2 * stats.t.sf(abs(estimate / se), y.size - 1))
+    return se, (estimate - t * se, estimate + t * se), p
+
+
+def _prediction(estimate: float, se: float, tau2: float, k: int) -> tuple[float, float]:
+    """95% prediction interval for a new person's effect (unbounded for k = 2)."""
+    if k < 3:
+        return (-np.inf, np.inf)
+    half = float(stats.t.ppf(0.975, k - 2)) * float(np.sqrt(tau2 + se**2))
+    return (estimate - half, estimate + half)
 
 
 def _heterogeneity(y: np.ndarray, v: np.ndarray) -> tuple[float, np.floating[Any]]:

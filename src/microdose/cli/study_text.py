@@ -1,4 +1,7 @@
-"""Plain-text views of study analyses and the caseload (numbers with their 95% intervals)."""
+"""Plain-text views of study analyses and the caseload (numbers with their 95% intervals).
+
+JSON carries every number at full precision; these views round.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +42,9 @@ def analysis_text(data: dict[str, Any]) -> str:
                      f"{pooled['left_out']} without an estimable effect):")
         lines.append(f"  pooled {_num(p['estimate'])}  95% CI {_num(low)} to {_num(high)}  "
                      f"tau2 {_num(p['tau2'])}  I2 {p['i2']:.0%}  ({p['method']})")
+        pi = p["prediction95"]
+        lines.append("  95% prediction interval for a new participant: "
+                     + (f"{_num(pi[0])} to {_num(pi[1])}" if None not in pi else "unbounded"))
         lines.append(f"  caveat: {pooled['caveat']}")
     lines += [f"note: {note}" for note in data["notes"]]
     return "\n".join(lines)
@@ -56,4 +62,60 @@ def caseload_text(rows: list[dict[str, Any]]) -> str:
         lines.append(f"{r['display_name'][:24]:<24} {r['open_crisis_alerts']:>6}  "
                      f"{phq:>10}{worse:<15} {r['severe_adverse_events']:>4}  "
                      f"{r['missed_checkins']:>3}")
+    return "\n".join(lines)
+
+
+def _coef(c: dict[str, Any]) -> str:
+    return (f"{c['estimate']:+.2f} (SE {c['se']:.2f}, 95% CI {c['ci95'][0]:+.2f} to "
+            f"{c['ci95'][1]:+.2f}, p = {c['p']:.3g})")
+
+
+def _optional(value: float | None, spec: str) -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _guess_lines(data: dict[str, Any]) -> list[str]:
+    fitted = (data["with_guess"] or {}).items()
+    lines = [f"  with guess · {key:<11} {_coef(c)}" for key, c in fitted]
+    for key, s in (data["strata"] or {}).items():
+        lines.append(f"  took/guessed {key:<16} mean {_optional(s['mean'], '.2f')} "
+                     f"(SE {_optional(s['se'], '.2f')}, n = {s['n']})")
+    for arm, b in (data["blinding_index"] or {}).items():
+        low, high = b["ci95"]
+        lines.append(f"  Bang blinding index, {arm}: {_optional(b['bang'], '+.2f')} (95% CI "
+                     f"{_optional(low, '+.2f')} to {_optional(high, '+.2f')}, n = {b['n']})")
+    return lines
+
+
+def _cgrc_lines(cgrc: dict[str, Any] | None) -> list[str]:
+    if cgrc is None:
+        return []
+    lines = [f"  correct guess rate curve (observed rate {cgrc['observed_cgr']:.2f}; "
+             f"{cgrc['pseudo_trials']} pseudo-trials per rate, seed {cgrc['seed']}):"]
+    for p in cgrc["curve"]:
+        low, high = p["ci95"]
+        lines.append(f"    CGR {p['cgr']:.2f}  {_optional(p['estimate'], '+.2f')}  "
+                     f"({_optional(low, '+.2f')} to {_optional(high, '+.2f')})")
+    return lines
+
+
+def study_text(data: dict[str, Any]) -> str:
+    """``trial analyze`` on study data: every arm, adjustment, change, moderators, guess."""
+    lines = [
+        f"{data['outcome'] or 'outcome'}: n = {data['n']} rows, {data['participants']} "
+        f"participants, timepoints {', '.join(data['timepoints'])} — {data['method']}",
+        f"  model {data['formula']}",
+    ]
+    lines += [f"  {label} − placebo {_coef(a['effect'])}" for label, a in data["arms"].items()]
+    lines += [f"  adjusted for {name} {_coef(c)}" for name, c in data["adjustment"].items()]
+    if data["change"]:
+        lines.append(f"  secondary: {data['change']['formula']}")
+        lines += [f"    {label} − placebo {_coef(a['effect'])}"
+                  for label, a in data["change"]["arms"].items()]
+    for name, terms in data["moderators"].items():
+        lines += [f"  moderator {label} × {name} {_coef(t['interaction'])}"
+                  for label, t in terms.items()]
+    lines += _guess_lines(data)
+    lines += _cgrc_lines(data["cgrc"])
+    lines += [f"  note: {n}" for n in data["notes"]] + ["", data["conclusion"]]
     return "\n".join(lines)

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
+from microdose.cli import analyze_opts
 from microdose.cli.measure_cmds import JsonOpt, YesOpt
-from microdose.cli.output import emit, print_json, state
+from microdose.cli.output import emit, state
 
 PriorOpt = Annotated[
     str,
@@ -33,7 +34,9 @@ MapOpt = Annotated[
     str,
     typer.Option(
         "--map",
-        help="Columns: participant=COL,timepoint=COL,outcome=COL,condition=COL,guess=COL,value=COL",
+        help="Columns: participant=COL,timepoint=COL,outcome=COL,condition=COL,guess=COL,"
+        "value=COL (--design n-of-1: participant, day, block, condition, value, and "
+        "optionally outcome, guess)",
     ),
 ]
 
@@ -202,30 +205,6 @@ def report(
     emit(data, as_json, report_text(data) + (f"\nPDF written to {pdf}" if pdf else ""))
 
 
-def _study_text(data: dict[str, Any]) -> str:
-    e = data["effect"]
-    lines = [
-        f"{data['outcome'] or 'outcome'}: n = {data['n']} rows, {data['participants']} "
-        f"participants, timepoints {', '.join(data['timepoints'])} — {data['method']}",
-        f"  effect active − placebo {e['estimate']:+.2f} (SE {e['se']:.2f}, 95% CI "
-        f"{e['ci95'][0]:+.2f} to {e['ci95'][1]:+.2f}, p = {e['p']:.3g})",
-    ]
-    for key, c in (data["with_guess"] or {}).items():
-        lines.append(
-            f"  with guess · {key:<11} {c['estimate']:+.2f} (95% CI {c['ci95'][0]:+.2f}"
-            f" to {c['ci95'][1]:+.2f}, p = {c['p']:.3g})"
-        )
-    for key, s in data["strata"].items():
-        lines.append(f"  took/guessed {key:<16} mean {s['mean']} (SE {s['se']}, n = {s['n']})")
-    for arm, b in data["blinding_index"].items():
-        lines.append(
-            f"  Bang blinding index, {arm}: {b['bang']} (95% CI {b['ci95'][0]} to "
-            f"{b['ci95'][1]}, n = {b['n']})"
-        )
-    lines += [f"  note: {n}" for n in data["notes"]] + ["", data["conclusion"]]
-    return "\n".join(lines)
-
-
 @trial_app.command("analyze")
 def analyze(
     file: Annotated[Path, typer.Argument(help="Long-format CSV of blinded study data.")],
@@ -233,33 +212,27 @@ def analyze(
     active: Annotated[str, typer.Option(help="Label of the active condition (also in guess).")],
     placebo: Annotated[str, typer.Option(help="Label of the placebo condition.")],
     outcome: Annotated[str | None, typer.Option(help="Outcome to analyse.")] = None,
-    timepoint: Annotated[
-        list[str] | None, typer.Option(help="Timepoint(s) to use (repeatable); default all.")
-    ] = None,
+    timepoint: analyze_opts.TimepointOpt = None,
+    baseline: analyze_opts.BaselineOpt = None,
+    covariate: analyze_opts.CovariateOpt = None,
+    design: analyze_opts.DesignOpt = "study",
+    cgrc: analyze_opts.CgrcOpt = False,
+    seed: analyze_opts.SeedOpt = 2023,
     mid: MidOpt = None,
     lower_is_better: LowerOpt = False,
     prior: PriorOpt = "sceptical",
     as_json: JsonOpt = False,
 ) -> None:
-    """Analyse blinded study data: value ~ condition, and ~ condition × guess (described)."""
-    from microdose.reports.trial_report import study_dict
-    from microdose.services.study_data import (
-        StudyRequest,
-        analyze_csv,
-        parse_mapping,
-        study_posterior,
-    )
-
-    request = StudyRequest(
-        file, parse_mapping(mapping), active, placebo, outcome, tuple(timepoint or ()),
-        mid=mid, higher_is_better=not lower_is_better, prior=prior,
-    )
-    result, dropped = analyze_csv(request)
-    data = study_dict(result, dropped, outcome, study_posterior(request, result))
-    if as_json:
-        print_json(data)
-    else:
-        typer.echo(_study_text(data))
+    """Analyse blinded study data: every arm vs placebo (ANCOVA with --baseline), and
+    ~ condition × guess (described); or a series of N-of-1 trials (--design n-of-1)."""
+    request = analyze_opts.study_request(
+        file, mapping, active, placebo, outcome, timepoint,
+        mid=mid, lower_is_better=lower_is_better, prior=prior, baseline=baseline,
+        covariates=covariate, design=design, cgrc=cgrc, seed=seed,
+    )  # fmt: skip
+    run = analyze_opts.run_series if design == "n-of-1" else analyze_opts.run
+    data, text = run(request)
+    emit(data, as_json, text)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,9 @@ the web page (``vegaEmbed`` from the vendored script) and files: :func:`to_png` 
   the range measurement error allows (±1.96 SEM, Jacobson & Truax norms);
 - :func:`effects_chart`: dose-day and day-after effects on every rating with 95% CIs;
 - :func:`side_effects_chart`: share of dose days and other days with each side effect,
-  with 95% Wilson intervals.
+  with 95% Wilson intervals;
+- :func:`cgrc_chart`: the correct guess rate curve of a trial or study, its spread over
+  pseudo-trials, the observed rate and chance (0.5) marked.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from microdose.domain import instrument_cutoffs as cutoffs
 from microdose.services.insight import Insight, JournalData, ScaleHistory
 
 __all__ = [
+    "cgrc_chart",
     "chart_specs",
     "effects_chart",
     "mood_timeline",
@@ -303,6 +306,41 @@ def side_effects_chart(rates: Sequence[SideEffectRate]) -> Spec | None:
     chart = (bars + errors).properties(
         width=WIDTH - 120, height=34 * names, title="Side effects on dose days and other days"
     )
+    return _finish(chart)
+
+
+def cgrc_chart(cgrc: Mapping[str, Any], outcome: str = "mood") -> Spec:
+    """The correct guess rate curve (the JSON form, ``reports.trial_report.cgrc_dict``):
+    the mean effect against the correct-guess rate, the 2.5–97.5% band of pseudo-trials,
+    0 as a dashed line, the observed rate and chance (0.5) as vertical rules."""
+    rows = [
+        {"cgr": p["cgr"], "estimate": p["estimate"], "low": p["ci95"][0], "high": p["ci95"][1]}
+        for p in cgrc["curve"]
+        if p["estimate"] is not None
+    ]
+    x = alt.X("cgr:Q", title="correct-guess rate", scale=alt.Scale(domain=[0, 1]))
+    title = f"active − placebo, {outcome}"
+    base = alt.Chart(_inline(rows)).encode(x=x)
+    marks = [
+        {"cgr": 0.5, "what": "chance (0.5)"},
+        {"cgr": cgrc["observed_cgr"], "what": f"observed ({cgrc['observed_cgr']:.2f})"},
+    ]
+    colour = alt.Color(
+        "what:N",
+        title=None,
+        scale=alt.Scale(range=[OFF_COLOUR, DOSE_COLOUR]),
+        legend=alt.Legend(orient="top"),
+    )
+    rules = alt.Chart(_inline(marks)).mark_rule(strokeDash=[4, 3]).encode(x="cgr:Q", color=colour)
+    zero = alt.Chart(_inline([{"zero": 0}])).mark_rule(color="#4a5568").encode(y="zero:Q")
+    chart = alt.layer(
+        base.mark_area(opacity=0.25, color=LINE_COLOUR).encode(
+            y=alt.Y("low:Q", title=title), y2="high:Q"
+        ),
+        base.mark_line(color=LINE_COLOUR).encode(y=alt.Y("estimate:Q", title=title)),
+        zero,
+        rules,
+    ).properties(width=WIDTH - 80, height=220, title="Correct guess rate curve")
     return _finish(chart)
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from microdose.analysis.after_dose import AfterDoseEffect
+from microdose.analysis.ancova import ArmModel
 from microdose.analysis.blinding_index import BangIndex
+from microdose.analysis.cgrc import CgrcResult
 from microdose.analysis.n_of_1 import PRIMARY_INTERVAL, OutcomeResult
 from microdose.analysis.paired import ALPHA, PairedEffect, SignFlipTest
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
@@ -21,6 +23,7 @@ from microdose.reports.trial_words import (
     PRIMARY_WHY,
     after_dose_sentence,
     blinding_sentence,
+    cgrc_sentence,
     guess_sentence,
     outcome_sentence,
     posterior_sentence,
@@ -35,18 +38,19 @@ from microdose.services.trial_report import PRIMARY_OUTCOME, TrialReport
 TEMPLATES = Path(__file__).parent / "templates"
 
 
-def num(value: float | None, digits: int = 4) -> float | None:
-    """A rounded float, or None for missing/NaN."""
+def num(value: float | None) -> float | None:
+    """A float at full precision for JSON, or None for missing/NaN/infinite.
+
+    JSON carries every number unrounded; rounding happens only where text is written.
+    """
     if value is None or not math.isfinite(value):
         return None
-    return round(float(value), digits)
+    return float(value)
 
 
 def pval(value: float | None) -> float | None:
-    """A p-value to 4 significant digits (None when missing)."""
-    if value is None or not math.isfinite(value):
-        return None
-    return float(f"{value:.4g}")
+    """A p-value at full precision (None when missing)."""
+    return num(value)
 
 
 def coefficient_dict(c: Coefficient) -> dict[str, Any]:
@@ -59,13 +63,18 @@ def coefficient_dict(c: Coefficient) -> dict[str, Any]:
     }
 
 
-def strata_dict(cells: dict[str, Stratum]) -> dict[str, dict[str, Any]]:
-    """``{"active/active": {"mean", "n", "se"}, …}``."""
+def strata_dict(cells: dict[str, Stratum] | None) -> dict[str, dict[str, Any]] | None:
+    """``{"active/active": {"mean", "n", "se"}, …}`` (None without a guess column)."""
+    if cells is None:
+        return None
     return {k: {"mean": num(s.mean), "n": s.n, "se": num(s.se)} for k, s in cells.items()}
 
 
-def bang_dict(index: dict[str, BangIndex]) -> dict[str, dict[str, Any]]:
-    """``{"active": {"bang", "ci95", …}, "placebo": …}``; null numbers when not estimable."""
+def bang_dict(index: dict[str, BangIndex] | None) -> dict[str, dict[str, Any]] | None:
+    """``{"active": {"bang", "ci95", …}, "placebo": …}``; null numbers when not estimable
+    (None without a guess column)."""
+    if index is None:
+        return None
     return {
         arm: {
             "bang": num(b.estimate) if b.estimable else None,
@@ -113,6 +122,8 @@ def conclusion(report: TrialReport) -> list[str]:
     described = [guess_sentence(o.name, o.with_guess) for o in report.outcomes]
     lines += [line for line in described if line]
     lines.append(GUESS_CAVEAT)
+    if report.cgrc is not None:
+        lines.append(f"{PRIMARY_OUTCOME}: {cgrc_sentence(report.cgrc)}")
     lines.append(
         "One person, few days: this says what happened to you in this trial, "
         "not what microdosing does in general."
@@ -242,7 +253,48 @@ def report_dict(report: TrialReport) -> dict[str, Any]:
         "outcomes": {o.name: outcome_dict(o) for o in report.outcomes},
         "blinding_index": bang_dict(report.blinding_index),
         "guess_caveat": GUESS_CAVEAT,
+        "cgrc": cgrc_dict(report.cgrc),
+        "cgrc_note": report.cgrc_note,
         "conclusion": conclusion(report),
+    }
+
+
+def cgrc_dict(curve: CgrcResult | None) -> dict[str, Any] | None:
+    """The correct guess rate curve: ``curve`` = ``[{cgr, estimate, ci95}]``,
+    ``at_chance`` = ``{estimate, ci95, observed_cgr}``, its assumption in words."""
+    if curve is None:
+        return None
+    chance = curve.at_chance
+    return {
+        "curve": [
+            {"cgr": p.cgr, "estimate": num(p.estimate), "ci95": _interval(p.ci95)}
+            for p in curve.curve
+        ],
+        "at_chance": {
+            "estimate": num(chance.estimate),
+            "ci95": _interval(chance.ci95),
+            "observed_cgr": curve.observed_cgr,
+        },
+        "observed_cgr": curve.observed_cgr,
+        "observed_effect": num(curve.observed_effect),
+        "counts": curve.counts,
+        "n": curve.n,
+        "pseudo_trials": curve.pseudo_trials,
+        "seed": curve.seed,
+        "method": curve.method,
+        "assumption": curve.assumption,
+        "text": cgrc_sentence(curve),
+    }
+
+
+def change_dict(change: ArmModel | None) -> dict[str, Any] | None:
+    """The secondary change-score model: every arm vs placebo on value − baseline."""
+    if change is None:
+        return None
+    return {
+        "formula": change.formula,
+        "effect": coefficient_dict(change.effect),
+        "arms": {label: {"effect": coefficient_dict(c)} for label, c in change.arms.items()},
     }
 
 
@@ -254,13 +306,23 @@ def study_dict(
     text = study_conclusion(result)
     if posterior is not None:
         text += " " + probability_sentence(posterior, "study")
+    if result.cgrc is not None:
+        text += " " + cgrc_sentence(result.cgrc)
     return {
         "outcome": outcome,
         "n": result.n,
         "participants": result.participants,
         "timepoints": list(result.timepoints),
         "method": result.method,
+        "formula": result.formula,
         "effect": coefficient_dict(result.effect),
+        "arms": {label: {"effect": coefficient_dict(c)} for label, c in result.arms.items()},
+        "adjustment": {name: coefficient_dict(c) for name, c in result.adjustment.items()},
+        "change": change_dict(result.change),
+        "moderators": {
+            name: {label: {"interaction": coefficient_dict(c)} for label, c in terms.items()}
+            for name, terms in result.moderators.items()
+        },
         "with_guess": (
             {k: coefficient_dict(c) for k, c in result.with_guess.items()}
             if result.with_guess
@@ -271,6 +333,7 @@ def study_dict(
         "rows_without_value": dropped,
         "notes": list(result.notes),
         "posterior": posterior_dict(posterior, posterior.mid) if posterior else None,
+        "cgrc": cgrc_dict(result.cgrc),
         "conclusion": text,
     }
 
@@ -288,12 +351,24 @@ def report_text(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _cgrc_chart(data: dict[str, Any]) -> str | None:
+    """The correct guess rate curve as an SVG data URI for the PDF (None without one)."""
+    import base64
+
+    from microdose.reports.charts import cgrc_chart, to_svg
+
+    if not data.get("cgrc"):
+        return None
+    svg = to_svg(cgrc_chart(data["cgrc"], outcome=data.get("primary_outcome") or "the outcome"))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
 def write_report_pdf(data: dict[str, Any], path: Path) -> Path:
     """The trial report as a PDF."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
     from weasyprint import HTML
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
-    html = env.get_template("trial_report.html").render(r=data)
+    html = env.get_template("trial_report.html").render(r=data, cgrc_chart=_cgrc_chart(data))
     HTML(string=html, base_url=str(TEMPLATES)).write_pdf(str(path))
     return path

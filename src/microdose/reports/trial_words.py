@@ -13,6 +13,7 @@ import math
 import re
 
 from microdose.analysis.blinding_index import BangIndex
+from microdose.analysis.cgrc import CgrcResult
 from microdose.analysis.n_of_1 import OutcomeResult
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
 from microdose.analysis.trial import Posterior
@@ -215,15 +216,58 @@ def blinding_sentence(index: dict[str, BangIndex]) -> str:
     return "Blinding: " + "; ".join(_arm_words(arm, b) for arm, b in index.items()) + "."
 
 
+def _ci_words(c: Coefficient) -> str:
+    return f"{_fmt(c.estimate)} (95% CI {interval_text(c.ci95)}, p = {c.p:.3g})"
+
+
+def _arm_sentences(result: StudyResult) -> str:
+    """Each further arm vs placebo, and the secondary change score, in words."""
+    active = next(iter(result.arms), "active")
+    text = "".join(
+        f" {label} − placebo, in the same model: {_ci_words(c)}."
+        for label, c in result.arms.items()
+        if label != active
+    )
+    if result.change is not None:
+        text += (
+            f" Secondary, change from baseline: active − placebo "
+            f"{_ci_words(result.change.effect)}."
+        )
+    return text
+
+
+MODERATOR_CAVEAT = (
+    "The covariates were measured at baseline but not assigned at random, so an "
+    "interaction describes for whom the difference between arms was larger, not why."
+)
+
+
+def moderator_sentence(name: str, label: str, c: Coefficient) -> str:
+    """A condition × covariate interaction, described (the covariate was not randomised)."""
+    return (
+        f"Per point of {name}, the {label} − placebo difference changed by "
+        f"{_fmt(c.estimate)} (95% CI {interval_text(c.ci95)}, p = {c.p:.3g})."
+    )
+
+
 def study_conclusion(result: StudyResult) -> str:
-    """One paragraph on a blinded study's outcome: the effect, then the guess described."""
+    """One paragraph on a blinded study's outcome: the effect, every further arm, the
+    change score and the moderators, then the guess described."""
     e = result.effect
-    text = f"Active − placebo: {_fmt(e.estimate)} (95% CI {interval_text(e.ci95)}, p = {e.p:.3g}). "
+    lead = "Active − placebo"
+    if result.adjustment:
+        lead += " adjusted for " + ", ".join(result.adjustment)
+    text = f"{lead}: {_ci_words(e)}. "
     text += (
         "The 95% CI excludes 0: a reliable difference between capsules."
         if e.ci95[0] > 0 or e.ci95[1] < 0
         else "No reliable difference between capsules: the 95% CI includes 0."
     )
+    text += _arm_sentences(result)
+    for name, terms in result.moderators.items():
+        text += "".join(f" {moderator_sentence(name, label, c)}" for label, c in terms.items())
+    if result.moderators:
+        text += f" {MODERATOR_CAVEAT}"
     if result.with_guess is not None:
         g, c = result.with_guess["guess"], result.with_guess["condition"]
         text += (
@@ -233,3 +277,17 @@ def study_conclusion(result: StudyResult) -> str:
             f"(95% CI {interval_text(c.ci95)}). {STUDY_GUESS_CAVEAT}"
         )
     return text
+
+
+def cgrc_sentence(curve: CgrcResult) -> str:
+    """The correct guess rate curve at chance and at the observed rate, its assumption."""
+    chance = curve.at_chance
+    observed = min(curve.curve, key=lambda p: abs(p.cgr - curve.observed_cgr))
+    return (
+        f"Correct guess rate curve ({curve.pseudo_trials} pseudo-trials per rate, seed "
+        f"{curve.seed}): with guessing at chance (a correct-guess rate of 0.5) active − "
+        f"placebo {_fmt(chance.estimate)} (95% of pseudo-trials {interval_text(chance.ci95)}); "
+        f"at the observed rate {curve.observed_cgr:.2f} the curve is near "
+        f"{_fmt(observed.estimate)} (observed {_fmt(curve.observed_effect)}). "
+        f"{curve.assumption}"
+    )

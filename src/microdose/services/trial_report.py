@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from microdose.analysis.after_dose import DAYS_AFTER
 from microdose.analysis.blinding_index import BangIndex, bang_index_from_guesses
+from microdose.analysis.cgrc import CgrcResult, correct_guess_rate_curve
 from microdose.analysis.meta import MetaResult, random_effects
 from microdose.analysis.n_of_1 import OutcomeResult, analyse_outcome
 from microdose.analysis.trial import PRIORS
@@ -43,6 +44,9 @@ OUTCOMES: dict[str, tuple[bool, float, str]] = {
 WEEKLY = ("phq9", "gad7", "who5")
 #: The outcome whose verdict is the trial's verdict; the others are secondary.
 PRIMARY_OUTCOME = "mood"
+#: Seed of the correct guess rate curve's pseudo-trials: the same trial always gives the
+#: same curve.
+CGRC_SEED = 2023
 
 __all__ = [
     "OUTCOMES",
@@ -76,6 +80,8 @@ class TrialReport:
     blinding_index: dict[str, BangIndex]
     key: dict[str, str]
     prior: str = "sceptical"
+    cgrc: CgrcResult | None = None
+    cgrc_note: str | None = None
 
     @property
     def primary(self) -> OutcomeResult | None:
@@ -247,6 +253,7 @@ def trial_report(
         np.array([_guess_value(u.checkin) for u in guessed], dtype=float),
     )
     envelopes = trials.trial_envelopes(session=session, trial=trial)
+    curve, curve_note = _cgrc(units)
     return TrialReport(
         trial=trial,
         units=units,
@@ -255,7 +262,26 @@ def trial_report(
         blinding_index=index,
         key={e.code: e.condition or "" for e in envelopes},
         prior=prior,
+        cgrc=curve,
+        cgrc_note=curve_note,
     )
+
+
+def _cgrc(units: list[Unit]) -> tuple[CgrcResult | None, str | None]:
+    """The correct guess rate curve of the primary outcome over the dose days (None and
+    the reason when it cannot be drawn, e.g. no guesses on active or on placebo days)."""
+    rated = [u for u in units if u.checkin is not None]
+    values = np.array([getattr(u.checkin, PRIMARY_OUTCOME) for u in rated], dtype=float)
+    active = np.array([u.active for u in rated], dtype=bool)
+    guess = np.array([_guess_value(u.checkin) for u in rated], dtype=float)
+    keep = ~np.isnan(values)
+    try:
+        curve = correct_guess_rate_curve(
+            values[keep], active[keep], guess[keep], seed=CGRC_SEED
+        )
+    except InvalidInput as exc:
+        return None, f"correct guess rate curve not drawn: {exc.message}"
+    return curve, None
 
 
 def pool_trials(*, session: Session, outcome: str = "mood", method: str = "REML") -> MetaResult:

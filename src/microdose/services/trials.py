@@ -367,5 +367,5 @@ def design_summary(trial: TrialRow, blocks: Sequence[blinding.Block]) -> dict[st
         ],
         "commitment": trial.commitment,
         "seeded": trial.seeded,
-        "smallest_possible_p": round(min(1.0, 2 / 2 ** len(blocks)), 4),
+        "smallest_possible_p": min(1.0, 2 / 2 ** len(blocks)),
     }

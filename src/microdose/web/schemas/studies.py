@@ -232,12 +232,19 @@ class AncovaPublic(BaseModel):
 
 
 class PooledPublic(BaseModel):
-    """A random-effects pooled estimate with heterogeneity (τ², I², Cochran's Q)."""
+    """A random-effects pooled estimate with heterogeneity (τ², I², Cochran's Q):
+    ``se``, ``ci95`` and ``p`` are Hartung–Knapp–Sidik–Jonkman (t on ``df`` = k − 1),
+    ``se_wald`` and ``ci95_wald`` the normal-theory ones, ``prediction95`` the 95%
+    prediction interval for a new participant (null ends when unbounded, k = 2)."""
 
     estimate: float | None
     se: float | None
     ci95: list[float | None]
     p: float | None
+    df: int
+    se_wald: float | None
+    ci95_wald: list[float | None]
+    prediction95: list[float | None]
     tau2: float | None
     i2: float | None
     q: float | None
