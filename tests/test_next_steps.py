@@ -12,8 +12,9 @@ from microdose.domain.errors import NEXT_STEPS, Conflict, MicrodoseError, Safety
 from microdose.web.platform.views import NEXT_STEP_LINKS
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "microdose"
-#: core modules whose words only the CLI ever shows (reading a `microdose export` back)
-CLI_ONLY = {"services/importer.py", "services/study_data.py"}
+#: core modules whose words only the CLI ever shows (reading a `microdose export` back; the
+#: study and N-of-1 series files `trial analyze` reads)
+CLI_ONLY = {"services/importer.py", "services/study_data.py", "services/series_data.py"}
 
 
 def test_every_next_step_has_words_in_each_interface() -> None:

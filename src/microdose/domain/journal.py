@@ -1,6 +1,8 @@
-"""Journal entries: an intention before a dose day, integration after it, free notes."""
+"""Journal entries: an intention before a dose day, integration after it, free notes; tags."""
 
 from __future__ import annotations
+
+import re
 
 from microdose.domain.errors import InvalidInput
 
@@ -21,3 +23,19 @@ def check_entry(kind: str, text: str) -> tuple[str, str]:
             f"1 to {MAX_LENGTH:,} characters",
         )
     return kind, stripped
+
+
+#: a tag is a word after "#" in the text (letters, digits, "-" and "_"), e.g. "#sleep"
+_TAG = re.compile(r"(?<![\w&])#([^\W_][\w-]{0,39})")
+
+
+def hashtags(text: str) -> tuple[str, ...]:
+    """The tags written in an entry, lower-cased, in order of first use."""
+    return tuple(dict.fromkeys(tag.lower() for tag in _TAG.findall(text)))
+
+
+def matches(text: str, words: str = "", tag: str = "") -> bool:
+    """Whether an entry's text holds every word of ``words`` (any case) and the ``tag``."""
+    lowered = text.lower()
+    found = all(word in lowered for word in words.lower().split())
+    return found and (not tag or tag.lower().lstrip("#") in hashtags(text))

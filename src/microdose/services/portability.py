@@ -29,9 +29,9 @@ FORMAT_VERSION = 1
 
 #: What a person recorded (or the journal derived from it): exported, imported, restored
 RECORD_TABLES = frozenset({
-    "adverse_event", "checkin", "crisis_event", "dose", "journal_entry", "medication_change",
-    "plan", "questionnaire_response", "safety_alert", "safety_screen", "trial",
-    "trial_envelope",
+    "adverse_event", "checkin", "correction", "crisis_event", "dose", "journal_entry",
+    "medication_change", "plan", "questionnaire_response", "safety_alert", "safety_screen",
+    "trial", "trial_envelope",
 })
 #: Rows that name a person but belong to the service's machinery: deleted, never exported
 INTERNAL_TABLES = frozenset({

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -129,3 +130,20 @@ class JournalRow(Base):
     local_date: Mapped[date] = mapped_column(Date, index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+
+class CorrectionRow(Base):
+    """A record as it was before the person corrected or deleted it (their history)."""
+
+    __tablename__ = "correction"
+    id: Mapped[uuid.UUID] = id_column()
+    person_id: Mapped[uuid.UUID] = person_fk()
+    #: "checkin", "dose", "journal_entry" or "questionnaire_response"
+    record_kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    #: "edit" or "delete"
+    action: Mapped[str] = mapped_column(String(8))
+    #: the record's columns before the change (a deleted journal entry keeps only its day)
+    previous: Mapped[dict[str, Any]] = mapped_column(JSON)
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

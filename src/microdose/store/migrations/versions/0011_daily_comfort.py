@@ -1,10 +1,13 @@
-"""Daily use: which ratings a person tracks, their theme and date style.
+"""Daily use: which ratings a person tracks, their theme and date style; corrections.
 
 ``person.tracked_ratings``: the daily ratings the person chose to be asked (JSON list;
 NULL asks all six — mood is always asked). ``person.theme``: ``light``, ``dark`` or NULL
 (follow the system). ``person.date_style``: how dates are shown (NULL is ``long``).
 The five ratings other than mood become nullable: a rating the person does not track is
 stored as missing, never as an invented value.
+
+``correction``: a record as it was before the person corrected or deleted it, so an edit
+of the past keeps its history.
 
 Downgrade refuses while any check-in has a missing rating: filling one in would change
 the person's record.
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from microdose.store.base import UTCDateTime
 
 revision = "0011"
 down_revision = "0008"
@@ -34,6 +39,18 @@ def upgrade() -> None:
     with op.batch_alter_table("checkin") as batch:
         for name in OPTIONAL:
             batch.alter_column(name, existing_type=sa.Integer(), nullable=True)
+    op.create_table(
+        "correction",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("person_id", sa.Uuid(), sa.ForeignKey("person.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("record_kind", sa.String(32), nullable=False),
+        sa.Column("record_id", sa.Uuid(), nullable=False),
+        sa.Column("action", sa.String(8), nullable=False),
+        sa.Column("previous", sa.JSON(), nullable=False),
+        sa.Column("made_at", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_correction_person_id", "correction", ["person_id"])
 
 
 def downgrade() -> None:
@@ -43,6 +60,8 @@ def downgrade() -> None:
         raise RuntimeError(
             "cannot downgrade below 0011: some check-ins leave untracked ratings missing"
         )
+    op.drop_index("ix_correction_person_id", table_name="correction")
+    op.drop_table("correction")
     with op.batch_alter_table("checkin") as batch:
         for name in OPTIONAL:
             batch.alter_column(name, existing_type=sa.Integer(), nullable=False)
