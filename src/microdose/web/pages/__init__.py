@@ -1,11 +1,11 @@
 """HTML pages: one module per area, its templates under ``templates/<area>/``.
 
 The personal journal's areas: ``journal`` (today with the check-in, check-ins, doses,
-journal entries), ``calendar`` (the year at a glance), ``measures`` (questionnaires, the
-plan), ``insight`` (insights, the blinded trial), ``safety`` (screen, adverse events,
-crisis, evidence), ``settings`` (with ``preferences``: ratings asked, light or dark, date
-style) and ``login``. The service's: ``clinician``, ``studies`` (researchers), ``sharing``
-(participants) and ``admin``.
+journal entries), ``corrections`` (correct or delete them, the history), ``calendar`` (the
+year at a glance), ``measures`` (questionnaires, the plan), ``insight`` (insights, the
+blinded trial), ``safety`` (screen, adverse events, crisis, evidence), ``settings`` (with
+``preferences``: ratings asked, light or dark, date style) and ``login``. The service's:
+``clinician``, ``studies`` (researchers), ``sharing`` (participants) and ``admin``.
 ``offline`` serves the manifest, the service worker and the offline page. ``forms`` holds
 what every form shares.
 """
@@ -21,6 +21,7 @@ def routers() -> list[APIRouter]:
         admin,
         calendar,
         clinician,
+        corrections,
         insight,
         journal,
         login,
@@ -33,7 +34,8 @@ def routers() -> list[APIRouter]:
         studies,
     )
 
-    journal_areas = (journal, calendar, measures, safety, settings, preferences, login, insight)
+    journal_areas = (journal, corrections, calendar, measures, safety, settings, preferences,
+                     login, insight)
     service_areas = (clinician, studies, sharing, admin)
     return [
         *(area.router for area in journal_areas),

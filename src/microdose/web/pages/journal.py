@@ -7,9 +7,12 @@ the dose estimate faster. A form error re-renders the form with the field named.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import Field
 from sqlalchemy.orm import Session
@@ -17,7 +20,8 @@ from sqlalchemy.orm import Session
 from microdose.domain import dosing
 from microdose.domain.checkins import RATINGS, SIDE_EFFECTS, make_checkin
 from microdose.domain.errors import InvalidInput, MicrodoseError
-from microdose.domain.journal import KINDS, MAX_LENGTH
+from microdose.domain.journal import KINDS, MAX_LENGTH, hashtags, matches
+from microdose.domain.protocols import parse_date
 from microdose.services import doses as dose_service
 from microdose.services.checkins import checkins, submit_checkin
 from microdose.services.entries import add_entry, entries
@@ -185,7 +189,8 @@ def _same_as_yesterday(
 
 
 @router.get("/checkins", response_class=HTMLResponse)
-def checkins_page(request: Request, state: StateDep, month: str | None = None) -> HTMLResponse:
+def checkins_page(request: Request, state: StateDep, month: str | None = None,
+                  saved: str | None = None) -> HTMLResponse:
     """The check-ins, newest first, by month (three months a page)."""
     start = parse_month(month)
     with state.sessions() as session:
@@ -193,7 +198,8 @@ def checkins_page(request: Request, state: StateDep, month: str | None = None) -
         rows = list(reversed(checkins(session=session, person_id=person.id)))
         session.commit()
     page = by_month(rows, lambda row: row.local_date, start)
-    return render(request, "journal/checkins.html", {"page": page, "ratings": RATINGS})
+    return render(request, "journal/checkins.html",
+                  {"page": page, "ratings": RATINGS, "saved": saved})
 
 
 def _doses_page(
@@ -265,20 +271,56 @@ def save_dose(request: Request, state: StateDep, form: Annotated[DoseForm, Form(
 def _journal_page(
     request: Request, state: WebState, extra: dict[str, Any], code: int = 200
 ) -> HTMLResponse:
+    search = extra.pop("search", None) or JournalSearch()
     with state.sessions() as session:
         person = state.person(session)
         rows = list(reversed(entries(session=session, person_id=person.id)))
         session.commit()
-    page = by_month(rows, lambda row: row.local_date, extra.pop("month", None))
-    context = {"page": page, "kinds": KINDS, "max_length": MAX_LENGTH, "values": {}, **extra}
+    counts = Counter(tag for row in rows for tag in hashtags(row.text))
+    found = [row for row in rows if search.keeps(row.local_date, row.text)]
+    page = by_month(found, lambda row: row.local_date, extra.pop("month", None))
+    context = {"page": page, "kinds": KINDS, "max_length": MAX_LENGTH, "values": {},
+               "search": search, "tags": sorted(counts.items()), "query": search.query(),
+               **extra}
     return render(request, "journal/journal.html", context, code)
 
 
+@dataclass(frozen=True)
+class JournalSearch:
+    """The journal's filters: words, a tag, and a date window (any of them empty)."""
+
+    q: str = ""
+    tag: str = ""
+    start: str = ""
+    end: str = ""
+
+    @property
+    def active(self) -> bool:
+        return any((self.q, self.tag, self.start, self.end))
+
+    def keeps(self, day: dt.date, text: str) -> bool:
+        first = parse_date(self.start, "from") if self.start else None
+        last = parse_date(self.end, "to") if self.end else None
+        within = (first is None or day >= first) and (last is None or day <= last)
+        return within and matches(text, self.q, self.tag)
+
+    def query(self) -> str:
+        """The filters as query parameters for the month links (``&q=…``)."""
+        pairs = {"q": self.q, "tag": self.tag, "from": self.start, "to": self.end}
+        return "".join(f"&{k}={quote(v)}" for k, v in pairs.items() if v)
+
+
 @router.get("/journal", response_class=HTMLResponse)
-def journal_page(request: Request, state: StateDep, saved: str | None = None,
-                 month: str | None = None) -> HTMLResponse:
-    """Journal entries, newest first by month, and the form to write one."""
-    return _journal_page(request, state, {"saved": saved, "month": parse_month(month)})
+def journal_page(
+    request: Request, state: StateDep, saved: str | None = None, month: str | None = None,
+    q: str = "", tag: str = "", start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+) -> HTMLResponse:
+    """Journal entries, newest first by month, searchable, and the form to write one."""
+    search = JournalSearch(q.strip()[:200], tag.strip().lstrip("#")[:40], start, end)
+    search.keeps(dt.date(2000, 1, 1), "")  # a bad date is refused here, naming the field
+    return _journal_page(request, state, {"saved": saved, "month": parse_month(month),
+                                          "search": search})
 
 
 @router.post("/journal")

@@ -62,7 +62,7 @@ def _instrument(key: str) -> instruments.Instrument:
 
 @router.get("/questionnaires", response_class=HTMLResponse)
 def questionnaires_page(
-    request: Request, state: StateDep, month: str | None = None
+    request: Request, state: StateDep, month: str | None = None, saved: str | None = None
 ) -> HTMLResponse:
     """The questionnaires, which are due, and the stored scores by month with their noise."""
     start = parse_month(month)
@@ -77,7 +77,7 @@ def questionnaires_page(
     return render(
         request,
         "measures/questionnaires.html",
-        {"instruments": instruments.INSTRUMENTS, "due": due, "noise": NOISE_BAND,
+        {"instruments": instruments.INSTRUMENTS, "due": due, "noise": NOISE_BAND, "saved": saved,
          "page": by_month(rows, lambda row: row.local_date, start)},
     )
 
