@@ -4,7 +4,9 @@ Simulates half a year of daily mood as AR(1) around a true mean (φ from 0 to 0.
 days missing at random) and takes its last week or month, as the calendar does. Prints how
 often the 95% interval covers the true mean: the plain t-interval (days independent), the
 AR(1) interval with φ estimated from the period alone, and with φ from the half year (what
-the calendar shows).
+the calendar shows). Then the daily-factor association (analysis/factors.py): its type-I
+error when the factor (a habit that tends to repeat) has no effect on mood, and the
+coverage of its interval when it adds one point.
 
 ``python bench/bench_summaries.py [REPLICATES]`` (default 4000 per row).
 """
@@ -16,6 +18,7 @@ import sys
 import numpy as np
 from scipy import stats
 
+from microdose.analysis.factors import association
 from microdose.analysis.summaries import lag1_bias_corrected, mean_summary
 
 TRUE_MEAN, SD = 5.0, 1.6
@@ -52,6 +55,33 @@ def coverage(n: int, phi: float, replicates: int,
     return plain / replicates, alone / replicates, record / replicates
 
 
+def habit(rng: np.random.Generator, n: int, stay: float) -> np.ndarray:
+    """A yes/no factor that tends to repeat (a habit): stays as it was with ``stay``."""
+    days = np.empty(n)
+    days[0] = rng.random() < 0.5
+    for t in range(1, n):
+        days[t] = days[t - 1] if rng.random() < stay else 1 - days[t - 1]
+    return days
+
+
+def factor_error(n: int, phi: float, stay: float, replicates: int,
+                 rng: np.random.Generator) -> tuple[float, float]:
+    """Type-I error at 5% of the daily-factor difference (no real effect), and coverage of
+    its interval with a real one (+1 point)."""
+    false = covered = fitted = 0
+    for _ in range(replicates):
+        factor = habit(rng, n, stay)
+        noise = ar1(rng, n, phi) - TRUE_MEAN
+        null = association("f", list(TRUE_MEAN + noise), list(factor))
+        real = association("f", list(TRUE_MEAN + noise + factor), list(factor))
+        if null.ci95 is None or real.ci95 is None:
+            continue
+        fitted += 1
+        false += not null.ci95[0] <= 0 <= null.ci95[1]
+        covered += real.ci95[0] <= 1 <= real.ci95[1]
+    return false / fitted, covered / fitted
+
+
 def main(replicates: int) -> None:
     rng = np.random.default_rng(20261207)
     print(f"coverage of 95% intervals for a period's mean mood ({replicates} replicates each)")
@@ -60,6 +90,12 @@ def main(replicates: int) -> None:
         for phi in (0.0, 0.3, 0.5, 0.7):
             plain, alone, record = coverage(n, phi, replicates, rng)
             print(f"{n:>5} {phi:>5.1f} {plain:>9.3f} {alone:>9.3f} {record:>9.3f}")
+    print("\ndaily factors: type-I error at 5% (no effect) and coverage of the 95% interval")
+    print(f"{'days':>5} {'phi':>5} {'habit':>6} {'type-I':>8} {'coverage':>9}")
+    for n in (30, 90):
+        for phi, stay in ((0.0, 0.5), (0.5, 0.5), (0.5, 0.8)):
+            false, covered = factor_error(n, phi, stay, replicates // 2, rng)
+            print(f"{n:>5} {phi:>5.1f} {stay:>6.1f} {false:>8.3f} {covered:>9.3f}")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,13 @@ through the pages, stored in a real SQLite file and a real PostgreSQL schema."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.testclient import TestClient
 from tests.conftest import journal_today
 from tests.web.conftest import csrf_token
@@ -14,6 +17,7 @@ from tests.web.conftest import csrf_token
 from microdose.domain.checkins import RATINGS
 from microdose.store.engine import make_engine
 from microdose.store.migrate import downgrade, upgrade
+from microdose.store.models import CheckinRow
 
 RATED = {"mood": "6", "anxiety": "2", "energy": "5", "focus": "5", "sleep": "7",
          "connectedness": "4"}
@@ -126,3 +130,33 @@ def test_downgrading_below_0011_refuses_while_a_rating_is_missing(database_url: 
     with pytest.raises(RuntimeError, match="untracked ratings missing"):
         downgrade(engine, "0008")
     engine.dispose()
+
+
+def test_daily_factors_are_asked_stored_and_shown_against_mood(api: TestClient) -> None:
+    refused = _post(api, "/settings/factors", factors="exercise, <b>")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert 'id="factors-error"' in refused.text  # type: ignore[attr-defined]
+    assert _post(api, "/settings/factors",
+                 factors="Exercise, alcohol").status_code == 303  # type: ignore[attr-defined]
+    page = api.get("/").text
+    assert 'name="factors" value="exercise"' in page and 'value="alcohol"' in page
+    today = journal_today()
+    for back in range(12):  # exercise on even days, with a better mood
+        day = today - timedelta(days=back)
+        ticked = ["exercise"] if back % 2 == 0 else ["alcohol"]
+        mood = "7" if back % 2 == 0 else "4"
+        api.post("/checkin", data={"csrf_token": csrf_token(api), "date": day.isoformat(),
+                                   **{**RATED, "mood": mood}, "factors": ticked})
+    with Session(api.app.state.web.engine) as session:  # type: ignore[attr-defined]
+        stored = session.scalars(select(CheckinRow).where(
+            CheckinRow.local_date == today)).one().factors
+    assert stored == {"exercise": True, "alcohol": False}
+    unknown = api.post("/checkin", data={"csrf_token": csrf_token(api), **RATED,
+                                         "factors": ["sauna"]})
+    assert unknown.status_code == 422 and "not one of your factors" in unknown.text
+    if today.month == 1 and today.day < 12:
+        return  # the twelve days span two years; the calendar shows one
+    calendar = api.get("/calendar").text
+    assert "Your daily factors and mood" in calendar
+    assert re.search(r"<th scope=\"row\">exercise</th>\s*<td[^>]*>6 / 6</td>", calendar)
+    assert "+3.0 points" in calendar and "not a cause" in calendar

@@ -43,6 +43,8 @@ class CheckinInput:
     guess: str | None = None
     guess_confidence: int | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    #: the person's daily factors asked that day, yes or no (domain.factors)
+    factors: Mapping[str, bool] = field(default_factory=dict)
 
 
 def normalise_side_effect(name: str) -> str:

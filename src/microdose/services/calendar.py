@@ -14,7 +14,9 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from microdose.analysis.factors import FactorAssociation, association
 from microdose.analysis.summaries import MeanSummary, lag1_bias_corrected, mean_summary
+from microdose.domain.factors import factor_series
 from microdose.services.checkins import checkins
 from microdose.services.people import local_today
 from microdose.store.models import CheckinRow, DoseRow, Person
@@ -55,6 +57,8 @@ class YearView:
     monthly: list[Period]
     weekly: list[Period]
     first_year: int
+    #: mood on days with and without each of the person's daily factors, over the year
+    factors: list[FactorAssociation]
 
 
 def year_view(*, session: Session, person: Person, year: int | None = None) -> YearView:
@@ -63,8 +67,8 @@ def year_view(*, session: Session, person: Person, year: int | None = None) -> Y
     year = year or today.year
     first, last = date(year, 1, 1), date(year, 12, 31)
     since = first - timedelta(days=6)  # the first week may start in the year before
-    moods = {row.local_date: row.mood for row in
-             checkins(session=session, person_id=person.id, start=since, end=last)}
+    rows = checkins(session=session, person_id=person.id, start=since, end=last)
+    moods = {row.local_date: row.mood for row in rows}
     dosed = set(session.scalars(select(DoseRow.local_date).where(
         DoseRow.person_id == person.id, DoseRow.local_date >= since, DoseRow.local_date <= last)))
     trial_days = {date.fromisoformat(d) for trial in session.scalars(
@@ -76,7 +80,7 @@ def year_view(*, session: Session, person: Person, year: int | None = None) -> Y
     phi = lag1_bias_corrected(_series(moods, since, min(last, today)))
     monthly = [p for p in _monthly(year, moods, dosed, today, phi) if p.mood.n or p.doses]
     return YearView(year, today, months, monthly, _weekly(year, moods, dosed, today, phi),
-                    _first_year(session, person, year))
+                    _first_year(session, person, year), _factors(person, rows, first))
 
 
 def _day(year: int, month: int, number: int) -> date | None:
@@ -125,3 +129,11 @@ def _first_year(session: Session, person: Person, year: int) -> int:
     earliest = session.scalar(
         select(func.min(CheckinRow.local_date)).where(CheckinRow.person_id == person.id))
     return min(earliest.year, year) if earliest else year
+
+
+def _factors(person: Person, rows: list[CheckinRow], first: date) -> list[FactorAssociation]:
+    """Each daily factor's association with mood over the year's check-ins (in day order)."""
+    days = [row for row in rows if row.local_date >= first]
+    moods = [float(row.mood) for row in days]
+    return [association(name, moods, factor_series([row.factors for row in days], name))
+            for name in person.factors or ()]

@@ -29,7 +29,8 @@ from microdose.store.models import CheckinRow
 _TABLE = cast(Table, CheckinRow.__table__)
 _MANAGER = inspect(CheckinRow).class_manager
 #: what an update sets: every column but the key, the owner, the day and the creation time
-_CHANGED = (*RATINGS, "side_effects", "notes", "guess", "guess_confidence", "updated_at")
+_CHANGED = (*RATINGS, "side_effects", "notes", "guess", "guess_confidence", "factors",
+            "updated_at")
 #: the upsert of each dialect, built on first use
 _UPSERTS: dict[str, Insert] = {}
 
@@ -51,6 +52,7 @@ class StoredCheckin:
     notes: str | None
     guess: str | None
     guess_confidence: int | None
+    factors: dict[str, bool] | None
     created_at: datetime
     updated_at: datetime
 
@@ -99,6 +101,7 @@ def _stored_values(checkin: CheckinInput) -> dict[str, Any]:
     values: dict[str, Any] = {name: checkin.ratings.get(name) for name in RATINGS}
     values.update(side_effects=list(checkin.side_effects), notes=checkin.notes,
                   guess=checkin.guess, guess_confidence=checkin.guess_confidence,
+                  factors=dict(checkin.factors) or None,
                   updated_at=utcnow())
     return values
 

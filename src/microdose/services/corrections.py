@@ -70,9 +70,11 @@ def correct_checkin(*, session: Session, person_id: uuid.UUID, checkin: CheckinI
     """Replace a stored day's ratings, side effects and notes; a past day keeps its guess."""
     row = checkin_of(session, person_id, checkin.day)
     _keep(session, person_id, "checkin", row, "edit")
-    if checkin.day < today:
-        checkin = CheckinInput(checkin.day, checkin.ratings, checkin.side_effects,
-                               checkin.notes, row.guess, row.guess_confidence)
+    past = checkin.day < today  # the form corrects ratings, side effects and notes only
+    checkin = CheckinInput(checkin.day, checkin.ratings, checkin.side_effects, checkin.notes,
+                           row.guess if past else checkin.guess,
+                           row.guess_confidence if past else checkin.guess_confidence,
+                           factors=dict(row.factors or {}))
     stored, _ = submit_checkin(session=session, person_id=person_id, checkin=checkin)
     return stored
 

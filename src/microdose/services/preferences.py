@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from microdose.domain.checkins import RATINGS, tracked_ratings
+from microdose.domain.factors import check_factor_names
 from microdose.domain.preferences import DEFAULT_DATE_STYLE, check_date_style, check_theme
 from microdose.store.models import Person
 
@@ -19,6 +20,7 @@ class Preferences:
     tracked: tuple[str, ...] = RATINGS
     theme: str | None = None
     date_style: str = DEFAULT_DATE_STYLE
+    factors: tuple[str, ...] = ()
 
 
 def preferences_of(person: Person) -> Preferences:
@@ -27,6 +29,7 @@ def preferences_of(person: Person) -> Preferences:
         tracked=tracked_ratings(person.tracked_ratings),
         theme=person.theme,
         date_style=person.date_style or DEFAULT_DATE_STYLE,
+        factors=tuple(person.factors or ()),
     )
 
 
@@ -48,3 +51,11 @@ def set_appearance(*, session: Session, person: Person, theme: str, date_style: 
     person.date_style = check_date_style(date_style)
     session.flush()
     return preferences_of(person)
+
+
+def set_factors(*, session: Session, person: Person, names: Iterable[str]) -> tuple[str, ...]:
+    """Choose the daily factors the check-in asks (yes or no each); past days keep theirs."""
+    chosen = check_factor_names(names)
+    person.factors = list(chosen) or None
+    session.flush()
+    return chosen

@@ -42,6 +42,8 @@ class Person(Base):
     theme: Mapped[str | None] = mapped_column(String(8), nullable=True)
     #: how dates are shown (domain.display.DATE_STYLES; None is "long")
     date_style: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    #: the daily factors the person notes with each check-in (e.g. "exercise")
+    factors: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -100,6 +102,8 @@ class CheckinRow(Base):
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
     guess: Mapped[str | None] = mapped_column(String(16), nullable=True)
     guess_confidence: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: each daily factor asked that day: yes (true) or no (false)
+    factors: Mapped[dict[str, bool] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

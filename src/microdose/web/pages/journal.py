@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from microdose.domain import dosing
 from microdose.domain.checkins import RATINGS, SIDE_EFFECTS, make_checkin
 from microdose.domain.errors import InvalidInput, MicrodoseError
+from microdose.domain.factors import day_factors
 from microdose.domain.journal import KINDS, MAX_LENGTH, hashtags, matches
 from microdose.domain.protocols import parse_date
 from microdose.services import doses as dose_service
@@ -70,6 +71,8 @@ class CheckinForm(FormBase):
     guess_confidence: str = ""
     #: "yesterday" when the person pressed "Same as yesterday"
     same: str = ""
+    #: the daily factors ticked (yes); the person's others are no that day
+    factors: list[str] = Field(default_factory=list)
 
 
 class DoseForm(FormBase):
@@ -103,6 +106,7 @@ def today_context(state: WebState, session: Session, person: Person) -> dict[str
         "yesterday": by_day.get(today - ONE_DAY),
         "ratings": RATINGS,
         "tracked": preferences_of(person).tracked,
+        "factors": preferences_of(person).factors,
         "anchors": RATING_ANCHORS,
         "side_effects": SIDE_EFFECTS,
         "noise": NOISE_BAND,
@@ -133,7 +137,8 @@ def save_checkin(
 
     def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
         day = form_date(form.date, person)
-        tracked = preferences_of(person).tracked
+        chosen = preferences_of(person)
+        tracked = chosen.tracked
         ratings = _form_ratings(form, tracked)
         if form.same == "yesterday":
             ratings = _same_as_yesterday(session, person, day, ratings, tracked)
@@ -147,6 +152,7 @@ def save_checkin(
             whole_number(confidence, "guess-confidence", "0-100") if confidence else None,
             tracked=tracked,
         )
+        entry = replace(entry, factors=day_factors(chosen.factors, form.factors))
         row, created = submit_checkin(session=session, person_id=person.id, checkin=entry)
         return (201 if created else 200), {"date": row.local_date.isoformat()}
 

@@ -14,7 +14,7 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from microdose.domain.errors import MicrodoseError
-from microdose.services.preferences import set_appearance, set_tracked
+from microdose.services.preferences import set_appearance, set_factors, set_tracked
 from microdose.store.models import Person
 from microdose.web.pages.forms import FormBase, submit
 from microdose.web.pages.settings_page import settings_page
@@ -30,6 +30,12 @@ class RatingsForm(FormBase):
     """The ratings to be asked each day (mood always is)."""
 
     ratings: list[str] = Field(default_factory=list)
+
+
+class FactorsForm(FormBase):
+    """The daily factors, comma-separated (e.g. "exercise, alcohol")."""
+
+    factors: str = ""
 
 
 class AppearanceForm(FormBase):
@@ -76,3 +82,20 @@ def save_appearance(
     except MicrodoseError as exc:
         return _error_page(request, state, exc)
     return RedirectResponse("/settings?saved=appearance#appearance", status_code=303)
+
+
+@router.post("/settings/factors")
+def save_factors(
+    request: Request, state: StateDep, form: Annotated[FactorsForm, Form()]
+) -> Response:
+    """Choose the daily factors; past check-ins keep the answers they have."""
+
+    def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
+        names = set_factors(session=session, person=person, names=form.factors.split(","))
+        return 200, {"factors": list(names)}
+
+    try:
+        submit(state, form, "/settings/factors", work)
+    except MicrodoseError as exc:
+        return _error_page(request, state, exc)
+    return RedirectResponse("/settings?saved=factors#factors", status_code=303)

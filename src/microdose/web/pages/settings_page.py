@@ -30,6 +30,7 @@ def preference_context(person: Person) -> dict[str, Any]:
         "theme_chosen": chosen.theme or "system",
         "date_styles": DATE_STYLE_NAMES,
         "date_style_chosen": chosen.date_style,
+        "factors": chosen.factors,
     }
 
 

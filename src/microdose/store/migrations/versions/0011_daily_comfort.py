@@ -3,6 +3,8 @@
 ``person.tracked_ratings``: the daily ratings the person chose to be asked (JSON list;
 NULL asks all six — mood is always asked). ``person.theme``: ``light``, ``dark`` or NULL
 (follow the system). ``person.date_style``: how dates are shown (NULL is ``long``).
+``person.factors``: the daily factors the person notes (e.g. exercise), and
+``checkin.factors`` each one's yes or no that day.
 The five ratings other than mood become nullable: a rating the person does not track is
 stored as missing, never as an invented value.
 
@@ -36,9 +38,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("tracked_ratings", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("theme", sa.String(8), nullable=True))
         batch.add_column(sa.Column("date_style", sa.String(8), nullable=True))
+        batch.add_column(sa.Column("factors", sa.JSON(), nullable=True))
     with op.batch_alter_table("checkin") as batch:
         for name in OPTIONAL:
             batch.alter_column(name, existing_type=sa.Integer(), nullable=True)
+        batch.add_column(sa.Column("factors", sa.JSON(), nullable=True))
     op.create_table(
         "correction",
         sa.Column("id", sa.Uuid(), primary_key=True),
@@ -63,9 +67,11 @@ def downgrade() -> None:
     op.drop_index("ix_correction_person_id", table_name="correction")
     op.drop_table("correction")
     with op.batch_alter_table("checkin") as batch:
+        batch.drop_column("factors")
         for name in OPTIONAL:
             batch.alter_column(name, existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table("person") as batch:
+        batch.drop_column("factors")
         batch.drop_column("date_style")
         batch.drop_column("theme")
         batch.drop_column("tracked_ratings")
