@@ -31,8 +31,6 @@ Admin (other roles get 403 on every ``/api/v1/admin`` route):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from typing import Annotated, Any
 
@@ -53,7 +51,7 @@ from microdose.web.platform.deps import (
     current_actor,
 )
 from microdose.web.platform.problems import PROBLEM_RESPONSES
-from microdose.web.platform.security import SESSION_COOKIE
+from microdose.web.platform.security import SESSION_COOKIE, keyed_hash
 from microdose.web.platform.service_deps import SERVICE_API_DEPS, perform_as
 from microdose.web.schemas.sharing import (
     AccountCreate,
@@ -267,12 +265,6 @@ def list_accounts(
     """Every account by email, optionally of one role."""
     rows = accounts.list_accounts(session=session, actor=actor, role=role)
     return [accounts.account_dict(row) for row in rows]
-
-
-def keyed_hash(secret: bytes, password: str) -> str:
-    """HMAC-SHA256 of a password under the app's secret: what an idempotency record may
-    keep of it (it tells a changed retry apart, and cannot be guessed offline)."""
-    return hmac.new(secret, password.encode(), hashlib.sha256).hexdigest()
 
 
 def _without_password(secret: bytes, body: AccountCreate) -> dict[str, Any]:
