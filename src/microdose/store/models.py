@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +37,9 @@ class Person(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     region: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: whether linked clinicians read the free-text notes of check-ins and doses (off:
+    #: private, as journal text always is)
+    notes_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PlanRow(Base):
