@@ -29,7 +29,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microdose.domain.errors import Conflict, NotFound
+from microdose.services import login_throttle
 from microdose.services.access import Actor
+from microdose.store.base import utcnow
 from microdose.store.service_models import AccountIdempotencyRow
 from microdose.web.platform.deps import StateDep, require_api_login, require_page_login
 from microdose.web.platform.guards import require_csrf
@@ -168,5 +170,8 @@ def perform_as(
 
 
 def prune(state: WebState) -> int:
-    """Forget accounts' stored first responses older than :data:`KEEP`; returns how many."""
-    return prune_older(state, AccountIdempotencyRow, KEEP)
+    """Forget accounts' stored first responses older than :data:`KEEP`, and throttle
+    state nothing counts any more; returns how many rows went."""
+    pruned = prune_older(state, AccountIdempotencyRow, KEEP)
+    with state.sessions() as session, session.begin():
+        return pruned + login_throttle.prune(session, utcnow())
