@@ -1,0 +1,88 @@
+"""Two ``microdose serve`` processes (two ports, as two machines would be) on one PostgreSQL.
+
+Nothing a request relies on lives in a process: a login made on one server is valid on
+the other and ends on the other's logout; an ``Idempotency-Key`` used on one is replayed
+by the other (and a retried invitation is shown-once there too); failed logins counted by
+one slow down the other, and a device cookie set by one is honoured by the other (both
+share the secret key, as a deployment's servers do).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from tests.service_support import PASSWORD, account, study
+from tests.web.conftest import CHECKIN
+from tests.web.service_server import Client, serving
+
+from microdose.store.engine import make_engine
+from microdose.store.migrate import ensure_schema
+from microdose.store.models import CheckinRow
+from microdose.store.service_models import StudyInvitationRow
+
+
+def _world(database_url: str) -> str:
+    """A participant and a researcher with a study; returns the study's id."""
+    engine = make_engine(database_url)
+    ensure_schema(engine)
+    with Session(engine) as session, session.begin():
+        account(session, "pat@example.org", "participant", timezone="UTC")
+        lena = account(session, "lena@example.org", "researcher")
+        study_id = str(study(session, lena).id)
+    engine.dispose()
+    return study_id
+
+
+def _count(database_url: str, model: type) -> int:
+    engine = make_engine(database_url)
+    with Session(engine) as session:
+        found = int(session.scalar(select(func.count()).select_from(model)) or 0)
+    engine.dispose()
+    return found
+
+
+def test_two_servers_on_one_database_share_sessions_keys_and_throttles(
+    postgres_url: str,
+) -> None:
+    study_id = _world(postgres_url)
+    env = {"MICRODOSE_SECRET_KEY": secrets.token_urlsafe(48)}
+    with serving(postgres_url, env=env) as one, serving(postgres_url, env=env) as two:
+        assert one.url != two.url
+        a, b = Client(one.url), Client(two.url)
+        b.token = a.log_in("pat@example.org")  # a session made on one …
+        assert b.call("GET", "/api/v1/auth/me").body["email"] == "pat@example.org"  # … works
+
+        keyed = {"Idempotency-Key": "two-servers-checkin"}
+        first = a.call("POST", "/api/v1/checkins", CHECKIN, keyed)
+        again = b.call("POST", "/api/v1/checkins", CHECKIN, keyed)
+        assert first.status == 201 and again.status == 201
+        assert again.headers["idempotent-replayed"] == "true" and again.body == first.body
+        assert _count(postgres_url, CheckinRow) == 1
+
+        lena_one, lena_two = Client(one.url), Client(two.url)
+        lena_two.token = lena_one.log_in("lena@example.org")
+        path, codes = f"/api/v1/studies/{study_id}/invitations", {"count": 2}
+        made = lena_one.call("POST", path, codes, {"Idempotency-Key": "codes"})
+        before = _count(postgres_url, StudyInvitationRow)
+        retried = lena_two.call("POST", path, codes, {"Idempotency-Key": "codes"})
+        assert made.status == 201 and retried.status == 409
+        assert retried.body["type"] == "urn:microdose:problem:shown-once"
+        assert _count(postgres_url, StudyInvitationRow) == before
+
+        device = a.call("POST", "/api/v1/auth/login",
+                        {"email": "pat@example.org", "password": PASSWORD})
+        cookie = device.headers["set-cookie"].split(";", 1)[0]  # md_device=…, set by one
+        wrong = {"email": "pat@example.org", "password": "not the password at all"}
+        assert [a.call("POST", "/api/v1/auth/login", wrong).status
+                for _ in range(5)] == [401] * 5
+        right = {"email": "pat@example.org", "password": PASSWORD}
+        assert Client(two.url).call("POST", "/api/v1/auth/login", right).status == 429
+        owner = Client(two.url).call("POST", "/api/v1/auth/login", right, {"Cookie": cookie})
+        assert owner.status == 200, owner.body  # the other server honours the cookie
+
+        assert b.call("POST", "/api/v1/auth/logout").status == 204  # logged out on two …
+        assert a.call("GET", "/api/v1/auth/me").status == 401  # … and so on one
+        for client in (a, b, lena_one, lena_two):
+            client.close()
