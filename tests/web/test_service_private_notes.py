@@ -57,7 +57,8 @@ def test_notes_are_private_until_shared(service: tuple[TestClient, World]) -> No
     assert [c["notes"] for c in hidden["checkins"]] == [None]
     assert [d["notes"] for d in hidden["doses"]] == [None]
     assert [a["notes"] for a in hidden["adverse_events"]] == [ADVERSE_NOTE]
-    assert CHECKIN_NOTE not in _person_page(clinician, world)
+    page = _person_page(clinician, world)
+    assert CHECKIN_NOTE not in page and "they have not shared them" in page
     own = client.get("/api/v1/checkins", headers=world.headers("p1")).json()
     assert [c["notes"] for c in own] == [CHECKIN_NOTE]  # the person still reads them
     shared = client.post("/api/v1/sharing", json={"notes_shared": True},
@@ -66,7 +67,8 @@ def test_notes_are_private_until_shared(service: tuple[TestClient, World]) -> No
     visible = _timeline(client, world)
     assert [c["notes"] for c in visible["checkins"]] == [CHECKIN_NOTE]
     assert [d["notes"] for d in visible["doses"]] == [DOSE_NOTE]
-    assert CHECKIN_NOTE in _person_page(clinician, world)
+    page = _person_page(clinician, world)
+    assert CHECKIN_NOTE in page and "they have not shared them" not in page
     participant, token = page_client(client, "p1")
     saved = participant.post("/sharing/notes", data={"notes_shared": "0", "csrf_token": token},
                              follow_redirects=False)

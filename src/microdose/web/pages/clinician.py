@@ -238,6 +238,7 @@ def person_context(
     zone = ZoneInfo(found["person"]["timezone"])
     return {
         "person": found["person"],
+        "notes_shared": found["notes_shared"],
         "events": timeline_events(found, zone),
         "open_alerts": [a for a in found["alerts"] if a["acknowledgement"] is None],
         "insight": analysed.insight,

@@ -63,11 +63,14 @@ class ShownOnce(Conflict):
 
     def __init__(self, fields: list[str], kept: dict[str, Any]) -> None:
         rest = ", ".join(f"{name} {value}" for name, value in kept.items() if value is not None)
+        plural = len(fields) > 1 or fields[0].endswith("s")
+        were, them = ("were", "them") if plural else ("was", "it")
         super().__init__(
             f"already done: the {' and '.join(fields)} of the first request with this "
-            "Idempotency-Key were shown once and are not stored, so a retry cannot show "
-            "them again; nothing new was made (unused codes expire: make new ones with a "
-            "new request)" + (f"; the first answer also said: {rest}" if rest else "")
+            f"Idempotency-Key {were} shown once and {'are' if plural else 'is'} not stored, "
+            f"so a retry cannot show {them} again; nothing new was made (unused codes "
+            "expire: make new ones with a new request)"
+            + (f"; the first answer also said: {rest}" if rest else "")
         )
         self.fields = fields
 
