@@ -4,12 +4,14 @@ Nothing a request relies on lives in a process: a login made on one server is va
 the other and ends on the other's logout; an ``Idempotency-Key`` used on one is replayed
 by the other (and a retried invitation is shown-once there too); failed logins counted by
 one slow down the other, and a device cookie set by one is honoured by the other (both
-share the secret key, as a deployment's servers do).
+share the secret key, as a deployment's servers do). Concurrent keyed writes, each sent
+to one server and retried on the other, are stored once.
 """
 
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -86,3 +88,29 @@ def test_two_servers_on_one_database_share_sessions_keys_and_throttles(
         assert a.call("GET", "/api/v1/auth/me").status == 401  # … and so on one
         for client in (a, b, lena_one, lena_two):
             client.close()
+
+
+def _post_twice(urls: tuple[str, str], token: str, day: int) -> tuple[int, int, str]:
+    """A keyed check-in sent to one server, then the same request to the other."""
+    first, second = Client(urls[day % 2], token), Client(urls[(day + 1) % 2], token)
+    body = {**CHECKIN, "date": f"2026-04-{day:02d}", "mood": day % 11}
+    key = {"Idempotency-Key": f"concurrent-{day}"}
+    made = first.call("POST", "/api/v1/checkins", body, key)
+    again = second.call("POST", "/api/v1/checkins", body, key)
+    first.close()
+    second.close()
+    return made.status, again.status, again.headers.get("idempotent-replayed", "")
+
+
+def test_concurrent_keyed_writes_to_two_servers_are_stored_once(postgres_url: str) -> None:
+    _world(postgres_url)
+    env = {"MICRODOSE_SECRET_KEY": secrets.token_urlsafe(48)}
+    with serving(postgres_url, env=env) as one, serving(postgres_url, env=env) as two:
+        login = Client(one.url)
+        token = login.log_in("pat@example.org")
+        login.close()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda d: _post_twice((one.url, two.url), token, d),
+                                    range(1, 25)))
+    assert answers == [(201, 201, "true")] * 24  # each retry replayed by the other server
+    assert _count(postgres_url, CheckinRow) == 24  # and nothing stored twice
