@@ -1,13 +1,14 @@
-"""Accounts on both databases: argon2id, policy, rehash, constant-time misses, rate limits."""
+"""Accounts on both databases: argon2id, policy, rehash, constant-time misses.
+
+Login throttling has its own tests: tests/services/test_login_throttle.py.
+"""
 
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import pytest
 from argon2 import PasswordHasher, Type, profiles
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tests.service_support import CHEAP, NOW, PASSWORD, account
 
@@ -17,9 +18,7 @@ from microdose.services import accounts
 from microdose.services.actor import Actor
 from microdose.services.audit import entries
 from microdose.store.models import Person
-from microdose.store.service_models import AccountPasswordRow, LoginAttemptRow
-
-LIMITS = accounts.RateLimits(per_account=3, per_client=5, window=timedelta(minutes=10))
+from microdose.store.service_models import AccountPasswordRow
 
 
 def _hash(session: Session, account_id: object) -> str:
@@ -131,48 +130,6 @@ def test_disabled_accounts_cannot_log_in(session: Session) -> None:
                           disabled=True)
     assert accounts.verify_password(session=session, email="g@example.org", password=PASSWORD,
                                     hasher=CHEAP) is None
-
-
-def _fail(session: Session, email: str, client: str, minutes: float) -> accounts.LoginResult:
-    return accounts.login(session=session, email=email, password="wrong password!",
-                          client_key=client, now=NOW + timedelta(minutes=minutes),
-                          limits=LIMITS, hasher=CHEAP)
-
-
-def test_rate_limit_by_account_over_a_sliding_window(session: Session) -> None:
-    account(session, "h@example.org", "participant")
-    for minute in (0, 1, 2):
-        assert _fail(session, "h@example.org", "1.1.1.1", minute).decision.allowed
-    refused = _fail(session, "H@example.org", "2.2.2.2", 3)
-    assert not refused.decision.allowed and refused.decision.reason == "account"
-    assert refused.decision.retry_after == 7 * 60  # the first failure leaves at minute 10
-    assert refused.account is None
-    # the refused attempt was neither verified nor recorded
-    assert len(session.scalars(select(LoginAttemptRow)).all()) == 3
-    # the window slides: at minute 10 the first failure no longer counts
-    ok = accounts.login(session=session, email="h@example.org", password=PASSWORD,
-                        client_key="1.1.1.1", now=NOW + timedelta(minutes=10, seconds=1),
-                        limits=LIMITS, hasher=CHEAP)
-    assert ok.decision.allowed and ok.account is not None
-    # a success clears the account's count
-    decision = accounts.rate_decision(session=session, email="h@example.org",
-                                      client_key="3.3.3.3", limits=LIMITS,
-                                      now=NOW + timedelta(minutes=11))
-    assert decision.allowed
-
-
-def test_rate_limit_by_client_key_across_emails(session: Session) -> None:
-    account(session, "i@example.org", "participant")
-    for n in range(5):
-        assert _fail(session, f"guess{n}@example.org", "6.6.6.6", n / 10).decision.allowed
-    blocked = accounts.login(session=session, email="i@example.org", password=PASSWORD,
-                             client_key="6.6.6.6", now=NOW + timedelta(minutes=1),
-                             limits=LIMITS, hasher=CHEAP)
-    assert blocked.account is None and blocked.decision.reason == "client"
-    elsewhere = accounts.login(session=session, email="i@example.org", password=PASSWORD,
-                               client_key="7.7.7.7", now=NOW + timedelta(minutes=1),
-                               limits=LIMITS, hasher=CHEAP)
-    assert elsewhere.account is not None
 
 
 def test_change_password_needs_the_old_one(session: Session) -> None:

@@ -181,6 +181,8 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("POST", "/api/v1/enrolments/{study_id}/withdraw"): _participant(
         body=_const({"delete_data": False})),
     ("GET", "/api/v1/audit"): _participant(),
+    ("GET", "/api/v1/sharing"): _participant(),
+    ("POST", "/api/v1/sharing"): _participant(body=_const({"notes_shared": True})),
     # admins
     ("GET", "/api/v1/admin/accounts"): Row({"admin": OWN}),
     ("POST", "/api/v1/admin/accounts"): Row({"admin": OWN}, _const({

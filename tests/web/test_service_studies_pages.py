@@ -62,7 +62,9 @@ def test_codes_status_consent_and_downloads(service: tuple[TestClient, World]) -
     assert first.status_code == 201 and "shown once" in first.text
     codes = CODES.findall(first.text)
     assert len(codes) == 2
-    assert CODES.findall(browser.post(f"{base}/invitations", data=form).text) == codes
+    resent = browser.post(f"{base}/invitations", data=form)  # codes are not stored
+    assert resent.status_code == 409 and "shown once" in resent.text
+    assert CODES.findall(resent.text) == []
     detail = client.get(f"/api/v1/studies/{world.studies['s1']}",
                         headers=world.headers("r1")).json()
     assert detail["progress"]["invitations_issued"] == 3  # 1 from the world + 2, not 4

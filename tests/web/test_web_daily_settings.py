@@ -128,7 +128,7 @@ def test_downgrading_below_0011_refuses_while_a_rating_is_missing(database_url: 
             " updated_at) VALUES ('00000000000000000000000000000002', :p, '2026-01-01', 5,"
             " '[]', '2026-01-01', '2026-01-01')"), {"p": person})
     with pytest.raises(RuntimeError, match="untracked ratings missing"):
-        downgrade(engine, "0008")
+        downgrade(engine, "0010")
     engine.dispose()
 
 

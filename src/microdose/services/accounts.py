@@ -4,28 +4,29 @@
   default); a successful login re-hashes when the parameters changed.
 - An unknown email costs the same work as a known one (a dummy hash is verified), so
   timing does not reveal which emails have accounts; the answer is the same ``None``.
-- Login rate limiting is a sliding window over stored attempts: :func:`rate_decision`
-  returns whether a login may be tried now and, if not, after how many seconds. The web
-  layer enforces it (HTTP 429 with ``Retry-After``); :func:`login` checks it first.
+- Login throttling is exponential back-off per account and per client, and a device
+  cookie exempts a browser from others' failures (:mod:`~microdose.services.login_throttle`):
+  :func:`rate_decision` returns whether a login may be tried now and, if not, after how
+  many seconds. The web layer answers HTTP 429 with ``Retry-After``; :func:`login` checks
+  it first.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from microdose.domain.errors import Conflict, InvalidInput, NotFound
 from microdose.domain.roles import Action, Relation, Resource, Role, parse_role
-from microdose.services import login_sessions
+from microdose.services import login_sessions, login_throttle
 from microdose.services.access import authorize
 from microdose.services.actor import Actor
 from microdose.services.people import check_timezone
@@ -52,15 +53,12 @@ MAX_CLIENT_KEY = 128
 
 
 @dataclass(frozen=True)
-class RateLimits:
-    """Failed logins allowed per sliding window, by account (email) and by client key."""
+class Device:
+    """A device cookie whose signature the web layer checked: the account it was set
+    for, and its random id (the key of its own failures)."""
 
-    per_account: int = 5
-    per_client: int = 20
-    window: timedelta = timedelta(minutes=15)
-
-
-DEFAULT_LIMITS = RateLimits()
+    account_id: uuid.UUID
+    nonce: str
 
 
 @dataclass(frozen=True)
@@ -70,11 +68,11 @@ class RateDecision:
     Attributes
     ----------
     allowed : bool
-        False while too many failures are in the window.
+        False while a back-off wait holds.
     retry_after : int
-        Seconds until the oldest counted failure leaves the window (0 when allowed).
+        Seconds until the login may be tried (0 when allowed).
     reason : str or None
-        ``"account"`` or ``"client"`` when refused.
+        ``"account"``, ``"client"`` or ``"device"`` when refused.
     """
 
     allowed: bool
@@ -270,24 +268,6 @@ def verify_password(
     return account
 
 
-def _failures(session: Session, column: Any, value: str, since: datetime) -> list[datetime]:
-    query = (
-        select(LoginAttemptRow.at)
-        .where(column == value, LoginAttemptRow.at > since,
-               LoginAttemptRow.succeeded.is_(False))
-        .order_by(LoginAttemptRow.at)
-    )
-    return list(session.scalars(query))
-
-
-def _last_success(session: Session, email: str) -> datetime | None:
-    query = select(func.max(LoginAttemptRow.at)).where(
-        LoginAttemptRow.email == email, LoginAttemptRow.succeeded.is_(True)
-    )
-    found: datetime | None = session.scalar(query)
-    return found
-
-
 def _client_key(client_key: str) -> str:
     key = str(client_key).strip()[:MAX_CLIENT_KEY]
     if not key:
@@ -299,36 +279,43 @@ def _email_key(email: str) -> str:
     return str(email).strip().lower()[:MAX_EMAIL]
 
 
+def _throttle_keys(session: Session, email: str, client_key: str,
+                   device: Device | None) -> list[tuple[str, str]]:
+    """The keys that judge this login: the device's alone when it is a device cookie of
+    the email's account, else the account's and the client's."""
+    address = _email_key(email)
+    if device is not None:
+        owner = session.scalar(select(AccountRow.id).where(AccountRow.email == address))
+        if owner is not None and owner == device.account_id:
+            return [("device", device.nonce)]
+    return [("account", address), ("client", _client_key(client_key))]
+
+
 def rate_decision(
     *,
     session: Session,
     email: str,
     client_key: str,
+    device: Device | None = None,
     now: datetime | None = None,
-    limits: RateLimits = DEFAULT_LIMITS,
 ) -> RateDecision:
-    """Whether a login for ``email`` from ``client_key`` may be tried now.
+    """Whether a login for ``email`` from ``client_key`` (with ``device``) may be tried now."""
+    keys = _throttle_keys(session, email, client_key, device)
+    wait = login_throttle.blocked(session, keys, now or utcnow())
+    if wait is None:
+        return RateDecision(True, 0, None)
+    return RateDecision(False, wait.retry_after, wait.scope)
 
-    Failures count within the sliding window; a success clears the account's count (not
-    the client's, so that one working login cannot reset guessing at others).
-    """
-    moment = now or utcnow()
-    start = moment - limits.window
-    address = _email_key(email)
-    success = _last_success(session, address)
-    since_account = max(start, success) if success else start
-    checks = (
-        ("account", _failures(session, LoginAttemptRow.email, address, since_account),
-         limits.per_account),
-        ("client", _failures(session, LoginAttemptRow.client_key, _client_key(client_key),
-                             start), limits.per_client),
-    )
-    for reason, failures, limit in checks:
-        if len(failures) >= limit:
-            oldest = failures[len(failures) - limit]
-            wait = (oldest + limits.window - moment).total_seconds()
-            return RateDecision(False, max(1, math.ceil(wait)), reason)
-    return RateDecision(True, 0, None)
+
+def _count(session: Session, keys: list[tuple[str, str]], account: AccountRow | None,
+           moment: datetime, policy: login_throttle.ThrottlePolicy) -> None:
+    """A failure adds to every key that judged it; a success clears the device's or the
+    account's count (never the client's: one good login must not reset guessing)."""
+    for scope, key in keys:
+        if account is None:
+            login_throttle.fail(session, scope, key, getattr(policy, scope), moment)
+        elif scope != "client":
+            login_throttle.clear(session, scope, key)
 
 
 def login(
@@ -337,20 +324,22 @@ def login(
     email: str,
     password: str,
     client_key: str,
+    device: Device | None = None,
     now: datetime | None = None,
-    limits: RateLimits = DEFAULT_LIMITS,
+    policy: login_throttle.ThrottlePolicy | None = None,
     hasher: PasswordHasher | None = None,
 ) -> LoginResult:
-    """Check the rate limit, verify the password, and record the attempt.
+    """Check the back-off, verify the password, and record the attempt.
 
-    A refused attempt (rate limit) verifies nothing and records nothing, so that it does
-    not extend the lock.
+    A refused (throttled) attempt verifies nothing and records nothing, so that it does
+    not extend the wait. ``policy`` defaults to ``login_throttle.DEFAULT_POLICY``.
     """
     moment = now or utcnow()
-    decision = rate_decision(session=session, email=email, client_key=client_key,
-                             now=moment, limits=limits)
-    if not decision.allowed:
-        return LoginResult(None, decision)
+    policy = policy or login_throttle.DEFAULT_POLICY
+    keys = _throttle_keys(session, email, client_key, device)
+    wait = login_throttle.blocked(session, keys, moment)
+    if wait is not None:
+        return LoginResult(None, RateDecision(False, wait.retry_after, wait.scope))
     account = verify_password(session=session, email=email, password=password, hasher=hasher)
     session.add(LoginAttemptRow(
         at=moment, email=_email_key(email), client_key=_client_key(client_key),
@@ -358,8 +347,9 @@ def login(
     ))
     if account is not None:
         account.last_login_at = moment
+    _count(session, keys, account, moment, policy)
     session.flush()
-    return LoginResult(account, decision)
+    return LoginResult(account, RateDecision(True, 0, None))
 
 
 def change_password(

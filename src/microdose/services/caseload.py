@@ -37,6 +37,7 @@ from microdose.services.access import authorize, require_person
 from microdose.services.actor import Actor
 from microdose.services.safety import ALERT_CRISIS
 from microdose.services.serialize import plain, row_dict
+from microdose.services.visibility import without_private_notes
 from microdose.store.base import utcnow
 from microdose.store.models import CheckinRow, DoseRow, Person, ResponseRow
 from microdose.store.safety_models import AdverseEventRow, AlertRow
@@ -369,7 +370,8 @@ def timeline(
     *, session: Session, actor: Actor, person_id: uuid.UUID,
     start: date | None = None, end: date | None = None,
 ) -> dict[str, Any]:
-    """A person's records for the clinician view (journal text stays private); audited."""
+    """A person's records for the clinician view (journal text stays private, and so do
+    check-in and dose notes unless the person shares them); audited."""
     person = require_person(session=session, actor=actor, person_id=person_id,
                             what="journal.timeline")
 
@@ -381,7 +383,7 @@ def timeline(
             query = query.where(day_column <= end)
         return [row_dict(r) for r in session.scalars(query.order_by(day_column))]
 
-    return {
+    return without_private_notes({
         "person": {"id": str(person.id), "display_name": person.display_name,
                    "timezone": person.timezone},
         "checkins": rows(CheckinRow, CheckinRow.local_date),
@@ -389,4 +391,4 @@ def timeline(
         "doses": rows(DoseRow, DoseRow.local_date),
         "adverse_events": rows(AdverseEventRow, AdverseEventRow.start_date),
         "alerts": person_alerts(session=session, actor=actor, person_id=person_id),
-    }
+    }, person)

@@ -97,6 +97,7 @@ def my_enrolments(*, session: Session, actor: Actor) -> list[dict[str, Any]]:
             "consent_version": consent.version,
             "consent_sha256": consent.sha256,
             "consent_current": studies.consent_is_current(session, enrolment),
+            "export_dates": study.export_dates, "export_free_text": study.export_free_text,
         })
     return out
 

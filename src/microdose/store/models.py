@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +46,9 @@ class Person(Base):
     #: the daily factors the person notes with each check-in (e.g. "exercise")
     factors: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: whether linked clinicians read the free-text notes of check-ins and doses (off:
+    #: private, as journal text always is)
+    notes_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PlanRow(Base):

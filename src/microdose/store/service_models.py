@@ -87,6 +87,25 @@ class AccountPasswordRow(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ThrottleRow(Base):
+    """Back-off state shared by every server process, one row per (scope, key).
+
+    Scopes: ``account`` (an email's failed logins from browsers it does not trust),
+    ``client`` (a source address's failed logins), ``device`` (failed logins with one
+    device cookie), ``refusal`` (audit entries of refused requests from one source, per
+    window). ``count`` failures (or entries) since ``started_at``; the last at ``last_at``;
+    no attempt is verified before ``blocked_until``.
+    """
+
+    __tablename__ = "login_throttle"
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class LoginAttemptRow(Base):
     """One login attempt, for rate limiting by account (email) and by client key."""
 

@@ -76,12 +76,13 @@ def entry_public(entry: caseload.CaseloadEntry) -> CaseloadEntryPublic:
 
 
 @router.post("/clinician/invitations", status_code=201, response_model=InvitationPublic)
-def create_invitation(request: Request, state: StateDep, actor: ActorDep) -> JSONResponse:
+def create_invitation(request: Request, state: StateDep, actor: ActorDep,
+                      key: IdempotencyKey = None) -> JSONResponse:
     """A single-use invitation code (valid 14 days) to give to one person.
 
-    Not idempotent by key: the code is never stored (only its digest), so a first
-    response cannot be replayed; a retry makes another code, and unused codes expire or
-    can be revoked.
+    The code is never stored (only its digest). With an ``Idempotency-Key``, a retry
+    makes no new code and answers 409 (``shown-once``, naming the link to withdraw):
+    the first answer is stored without its code.
     """
 
     def work(session: Session, who: Actor) -> tuple[int, dict[str, Any]]:
@@ -91,7 +92,8 @@ def create_invitation(request: Request, state: StateDep, actor: ActorDep) -> JSO
         )
         return 201, body.model_dump(mode="json")
 
-    return perform_as(request, state, actor, key=None, payload={}, work=work)
+    return perform_as(request, state, actor, key=key, payload={}, work=work,
+                      secret=("code",))
 
 
 @router.get("/clinician/links", response_model=list[LinkPublic])

@@ -18,6 +18,8 @@ Participant (own = the logged-in participant's links, enrolments and audit entri
 - ``POST /api/v1/enrolments/{study_id}/withdraw`` — withdraw; ``delete_data`` deletes the
   account and everything recorded, and ends the session
 - ``GET /api/v1/audit`` — who looked at my data
+- ``GET /api/v1/sharing`` — my notes setting and exactly what clinicians and studies read
+- ``POST /api/v1/sharing`` — ``{notes_shared}``: share check-in and dose notes, or not
 
 Admin (other roles get 403 on every ``/api/v1/admin`` route):
 
@@ -31,8 +33,6 @@ Admin (other roles get 403 on every ``/api/v1/admin`` route):
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from typing import Annotated, Any
 
@@ -42,7 +42,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from microdose.domain.roles import AccessDenied, Action, Relation, Resource, allowed
-from microdose.services import accounts, caseload, sharing, studies
+from microdose.services import accounts, caseload, sharing, studies, visibility
 from microdose.services.access import Actor
 from microdose.services.audit import MAX_ENTRIES
 from microdose.web.platform.deps import (
@@ -53,7 +53,7 @@ from microdose.web.platform.deps import (
     current_actor,
 )
 from microdose.web.platform.problems import PROBLEM_RESPONSES
-from microdose.web.platform.security import SESSION_COOKIE
+from microdose.web.platform.security import SESSION_COOKIE, keyed_hash
 from microdose.web.platform.service_deps import SERVICE_API_DEPS, perform_as
 from microdose.web.schemas.sharing import (
     AccountCreate,
@@ -68,7 +68,9 @@ from microdose.web.schemas.sharing import (
     InvitationPreview,
     LinkAccept,
     LinkPublic,
+    NotesSharing,
     RoleName,
+    SharingPublic,
     WithdrawalPublic,
     WithdrawRequest,
 )
@@ -125,6 +127,37 @@ def revoke_link(
         return 200, public(LinkPublic, _link(session, who, link_id))
 
     return perform_as(request, state, actor, key=key, payload={}, work=work)
+
+
+def sharing_public(shared: bool) -> dict[str, Any]:
+    """The notes setting with what each role reads (``visibility``'s lists)."""
+    def rows(seen: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
+        return [{"record": record, "fields": fields} for record, fields in seen]
+
+    return public(SharingPublic, {"notes_shared": shared,
+                                  "clinician_sees": rows(visibility.CLINICIAN_SEES),
+                                  "study_sees": rows(visibility.STUDY_SEES)})
+
+
+@router.get("/sharing", response_model=SharingPublic, tags=["sharing"])
+def get_sharing(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
+    """Whether my check-in and dose notes are shared, and what each role reads."""
+    return sharing_public(visibility.notes_shared(session=session, actor=actor))
+
+
+@router.post("/sharing", response_model=SharingPublic, tags=["sharing"])
+def set_sharing(
+    body: NotesSharing, request: Request, state: StateDep, actor: ActorDep,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Share check-in and dose notes with linked clinicians (true) or keep them private."""
+
+    def work(session: Session, who: Actor) -> tuple[int, dict[str, Any]]:
+        shared = visibility.set_notes_shared(session=session, actor=who,
+                                             shared=body.notes_shared)
+        return 200, sharing_public(shared)
+
+    return perform_as(request, state, actor, key=key, payload=body.model_dump(), work=work)
 
 
 @router.post("/invitations/preview", response_model=InvitationPreview, tags=["studies"])
@@ -267,12 +300,6 @@ def list_accounts(
     """Every account by email, optionally of one role."""
     rows = accounts.list_accounts(session=session, actor=actor, role=role)
     return [accounts.account_dict(row) for row in rows]
-
-
-def keyed_hash(secret: bytes, password: str) -> str:
-    """HMAC-SHA256 of a password under the app's secret: what an idempotency record may
-    keep of it (it tells a changed retry apart, and cannot be guessed offline)."""
-    return hmac.new(secret, password.encode(), hashlib.sha256).hexdigest()
 
 
 def _without_password(secret: bytes, body: AccountCreate) -> dict[str, Any]:

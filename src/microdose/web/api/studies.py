@@ -245,7 +245,11 @@ def invite(
     actor: ActorDep,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Single-use invitation codes, shown once (only their SHA-256 is stored)."""
+    """Single-use invitation codes, shown once (only their SHA-256 is stored).
+
+    With an ``Idempotency-Key``, a retry makes no new codes and answers 409
+    (``shown-once``): the first answer is stored without its codes.
+    """
 
     def work(session: Session, who: Actor) -> tuple[int, dict[str, Any]]:
         codes = create_invitations(
@@ -264,7 +268,8 @@ def invite(
         }
 
     return perform_as(
-        request, state, actor, key=key, payload=body.model_dump(mode="json"), work=work
+        request, state, actor, key=key, payload=body.model_dump(mode="json"), work=work,
+        secret=("codes",),
     )
 
 

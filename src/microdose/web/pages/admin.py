@@ -18,9 +18,10 @@ from microdose.domain.errors import MicrodoseError
 from microdose.domain.roles import Role
 from microdose.services import accounts, sharing
 from microdose.services.access import Actor
-from microdose.web.api.sharing import keyed_hash, require_admin
+from microdose.web.api.sharing import require_admin
 from microdose.web.pages.forms import FormBase
 from microdose.web.platform.deps import ActorDep, StateDep
+from microdose.web.platform.security import keyed_hash
 from microdose.web.platform.service_deps import SERVICE_PAGE_GUARDS, perform_as
 from microdose.web.platform.state import WebState
 from microdose.web.platform.views import form_error, render

@@ -183,13 +183,15 @@ def caseload_page(
 def create_invitation(
     request: Request, state: StateDep, actor: ActorDep, form: Annotated[FormBase, Form()]
 ) -> HTMLResponse:
-    """Make a code and show it once (never stored, so never replayed)."""
+    """Make a code and show it once (never stored: a resubmitted form makes none and
+    answers 409, ``ShownOnce``)."""
 
     def work(session: Session, who: Actor) -> tuple[int, dict[str, Any]]:
         made = clinician_views.create_invitation(session=session, actor=who)
         return 201, {"code": made.code, "expires_at": made.link.expires_at.isoformat()}
 
-    made = _body(perform_as(request, state, actor, key=None, payload={}, work=work))
+    made = _body(perform_as(request, state, actor, key=form.idempotency_key or None,
+                            payload={}, work=work, secret=("code",)))
     expires = datetime.fromisoformat(made["expires_at"])
     # the security middleware sends Cache-Control: no-store, so the code is not cached
     return _caseload_page(request, state, actor,
@@ -236,6 +238,7 @@ def person_context(
     zone = ZoneInfo(found["person"]["timezone"])
     return {
         "person": found["person"],
+        "notes_shared": found["notes_shared"],
         "events": timeline_events(found, zone),
         "open_alerts": [a for a in found["alerts"] if a["acknowledgement"] is None],
         "insight": analysed.insight,

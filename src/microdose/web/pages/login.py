@@ -1,10 +1,12 @@
 """Logging in and out: a passphrase for a personal journal, accounts for the service.
 
 - Personal journal served to other devices: the passphrase it was started with.
-- Service mode (the database holds accounts): email and password (argon2id), rate limited
-  per account and per client address (HTTP 429 with ``Retry-After``); a login opens a
+- Service mode (the database holds accounts): email and password (argon2id), slowed by
+  exponential back-off per account and per client address (HTTP 429 with
+  ``Retry-After``) unless the browser holds the account's device cookie; a login opens a
   server-side session whose token goes into an ``HttpOnly`` cookie (pages) or is returned
-  to API clients for ``Authorization: Bearer``. Logout revokes the session.
+  to API clients for ``Authorization: Bearer``, and sets a new device cookie (both).
+  Logout revokes the session.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from microdose.web.platform.auth import (
     LoginRequired,
     TooManyAttempts,
     client_key,
+    device_of,
     home_of,
     request_token,
+    set_device_cookie,
     set_session_cookie,
 )
 from microdose.web.platform.deps import StateDep, current_actor, require_api_login
@@ -68,18 +72,19 @@ class LoginSession(BaseModel):
 
 
 def account_login(
-    state: WebState, email: str, password: str, client: str
+    state: WebState, request: Request, email: str, password: str
 ) -> tuple[Actor, login_sessions.Started] | None:
-    """Check the rate limit and the password; open a session. None for wrong credentials.
+    """Check the back-off and the password; open a session. None for wrong credentials.
 
     Raises
     ------
     TooManyAttempts
-        Too many failures for this account or client in the window.
+        A back-off wait holds for this account or client (or this device cookie).
     """
+    device = device_of(request, state.security.secret)
     with state.sessions() as session, session.begin():
         result = accounts.login(session=session, email=email, password=password,
-                                client_key=client)
+                                client_key=client_key(request), device=device)
         if not result.decision.allowed:
             raise TooManyAttempts(result.decision.retry_after)
         if result.account is None:
@@ -107,7 +112,7 @@ def _refused(request: Request, state: WebState, form: LoginForm, field: str, mes
 def login(request: Request, state: StateDep, form: Annotated[LoginForm, Form()]) -> Response:
     """Check the passphrase or the account's password; a wrong passphrase costs a second."""
     if state.service:
-        opened = account_login(state, form.email, form.password, client_key(request))
+        opened = account_login(state, request, form.email, form.password)
         if opened is None:
             return _refused(request, state, form, "password",
                             "that email and password do not match an account")
@@ -115,6 +120,7 @@ def login(request: Request, state: StateDep, form: Annotated[LoginForm, Form()])
         target = safe_next(form.next) if form.next not in ("", "/") else home_of(actor)
         response = RedirectResponse(target, status_code=303)
         set_session_cookie(response, started, secure_cookies(request))
+        _trust_device(response, state, request, actor)
         return response
     if not state.security.check_passphrase(form.passphrase):
         time.sleep(1.0)
@@ -139,6 +145,12 @@ def logout(request: Request, state: StateDep, form: Annotated[FormBase, Form()]
     return response
 
 
+def _trust_device(response: Response, state: WebState, request: Request, actor: Actor) -> None:
+    assert actor.account_id is not None
+    set_device_cookie(response, state.security.secret, actor.account_id,
+                      secure_cookies(request))
+
+
 def _service_only(state: WebState) -> None:
     if not state.service:
         raise NotFound("accounts: this server holds one personal journal, without accounts")
@@ -149,17 +161,21 @@ def _service_only(state: WebState) -> None:
     response_model=LoginSession,
     responses={429: {**PROBLEM_RESPONSES[422], "description": "Too Many Requests"}},
 )
-def api_login(body: Credentials, request: Request, state: StateDep) -> LoginSession:
+def api_login(body: Credentials, request: Request, response: Response, state: StateDep
+              ) -> LoginSession:
     """Log in with email and password; returns a bearer token (12 hours).
 
+    Also sets the device cookie ``md_device``: send it back (``Cookie: md_device=…``)
+    with later logins so that others' failed guesses never hold this client up.
     Not idempotent by key: a retried login opens another session (tokens are never
     stored, so a first response cannot be replayed).
     """
     _service_only(state)
-    opened = account_login(state, body.email, body.password, client_key(request))
+    opened = account_login(state, request, body.email, body.password)
     if opened is None:
         raise LoginRequired("email or password: they do not match an account")
     actor, started = opened
+    _trust_device(response, state, request, actor)
     return LoginSession(token=started.token, expires_at=started.expires_at.isoformat(),
                         role=str(actor.role), home=home_of(actor))
 

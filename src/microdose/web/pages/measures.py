@@ -101,6 +101,13 @@ def _crisis_help(
     return {"crisis_min": lowest, "crisis_shown": shown, "payload": crisis_payload(region)}
 
 
+def _require_journal(state: WebState) -> None:
+    """``AccessDenied`` (403) for an account without a journal of its own."""
+    with state.sessions() as session:
+        state.person(session)
+        session.commit()
+
+
 def _step_page(
     request: Request, state: WebState, inst: instruments.Instrument, answers: list[str],
     **extra: Any,
@@ -129,6 +136,7 @@ def questionnaire_step(
 ) -> Response:
     """Take one item's answer; after the last item, score and store the response."""
     inst = _instrument(key)
+    _require_journal(state)  # a role without a journal is refused at the first step
     answers = [a for a in form.answers.split(",") if a != ""][: inst.n_items]
     if form.back:
         return _step_page(request, state, inst, answers[:-1])

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from microdose.domain.errors import InvalidInput, MicrodoseError
 from microdose.domain.instruments import get_instrument
-from microdose.services import caseload, sharing, studies
+from microdose.services import caseload, sharing, studies, visibility
 from microdose.services.access import Actor
 from microdose.web.pages.forms import FormBase
 from microdose.web.platform.deps import ActorDep, StateDep
@@ -92,6 +92,9 @@ def _sharing_page(request: Request, state: WebState, actor: Actor, extra: dict[s
             "links": sharing.participant_links(session=session, actor=actor),
             "enrolments": sharing.my_enrolments(session=session, actor=actor),
             "audit": sharing.audit_about_me(session=session, actor=actor, limit=RECENT_AUDIT),
+            "notes_shared": visibility.notes_shared(session=session, actor=actor),
+            "clinician_sees": visibility.CLINICIAN_SEES,
+            "study_sees": visibility.STUDY_SEES,
         }
     return render(request, "sharing/sharing.html", {"values": {}, **context, **extra}, code)
 
@@ -120,6 +123,31 @@ def accept_link(request: Request, state: StateDep, actor: ActorDep,
         extra = {"error": field_error("clinician_code", exc), "values": form.model_dump()}
         return _sharing_page(request, state, actor, extra, exc.http_status)
     return RedirectResponse("/sharing?saved=linked", status_code=303)
+
+
+class NotesForm(FormBase):
+    """Share check-in and dose notes with linked clinicians ("1") or keep them private."""
+
+    notes_shared: str = ""
+
+
+@router.post("/sharing/notes")
+def share_notes(request: Request, state: StateDep, actor: ActorDep,
+                form: Annotated[NotesForm, Form()]) -> Response:
+    """The notes setting: private (the default) or shared with linked clinicians."""
+    if form.notes_shared not in ("", "0", "1"):
+        exc = InvalidInput("notes_shared", "is neither shared nor private", "1 or 0")
+        return _sharing_page(request, state, actor, {"error": field_error("notes_shared", exc)},
+                             exc.http_status)
+    shared = form.notes_shared == "1"
+
+    def work(session: Session, who: Actor) -> tuple[int, dict[str, Any]]:
+        return 200, {"notes_shared": visibility.set_notes_shared(session=session, actor=who,
+                                                                 shared=shared)}
+
+    _write(request, state, actor, form, work)
+    return RedirectResponse(f"/sharing?saved=notes-{'shared' if shared else 'private'}",
+                            status_code=303)
 
 
 @router.post("/sharing/links/{link_id}/revoke")

@@ -105,11 +105,12 @@ def researcher_only(actor: Actor) -> None:
 
 
 def _submit(request: Request, state: WebState, actor: Actor, form: FormBase,
-            work: ActorWork) -> dict[str, Any]:
-    """Do a form's write once per form (its hidden idempotency key); the JSON body."""
+            work: ActorWork, secret: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Do a form's write once per form (its hidden idempotency key); the JSON body (the
+    ``secret`` fields are not stored with the key: a resubmission is ``ShownOnce``)."""
     payload = form.model_dump(exclude={"csrf_token", "idempotency_key"})
     response = perform_as(request, state, actor, key=form.idempotency_key or None,
-                          payload=payload, work=work)
+                          payload=payload, work=work, secret=secret)
     body: dict[str, Any] = json.loads(bytes(response.body))
     return body
 
@@ -256,7 +257,7 @@ def invitations_form(request: Request, state: StateDep, actor: ActorDep,
 
     try:
         researcher_only(actor)
-        made = _submit(request, state, actor, form, work)
+        made = _submit(request, state, actor, form, work, secret=("codes",))
     except MicrodoseError as exc:
         extra = {"error": form_error(exc), "values": form.model_dump()}
         return _study_page(request, state, actor, study_id, extra, exc.http_status)

@@ -8,6 +8,12 @@ logged-in account gets ``NotFound`` or ``AccessDenied`` from a route under
 method and path (ids only, no query string, no body, no health data), and the person or
 study id when the path names one. A failure to record is logged and never changes the
 answer the client gets.
+
+Entries are rate-limited per source (the client's address, as for login throttling): at
+most :data:`REFUSALS_PER_WINDOW` in each :data:`REFUSAL_WINDOW`, the last of them saying
+until when further refusals from that source go unrecorded, so that no client can grow
+the log without bound. The count lives in ``login_throttle`` (scope ``refusal``), shared
+by every server process.
 """
 
 from __future__ import annotations
@@ -15,14 +21,17 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from fastapi import Request
 from sqlalchemy.exc import SQLAlchemyError
 
 from microdose.domain.errors import MicrodoseError, NotFound
 from microdose.domain.roles import AccessDenied, Resource
-from microdose.services import audit
+from microdose.services import audit, login_throttle
 from microdose.services.access import Actor
+from microdose.store.base import utcnow
+from microdose.web.platform.auth import client_key
 from microdose.web.platform.state import WebState
 
 ACTION = "access.refused"
@@ -39,6 +48,9 @@ WATCHED: dict[str, Resource] = {
     "/admin/audit": Resource.AUDIT,
     "/admin/": Resource.ACCOUNT,
 }
+#: audited refusals per source in each window
+REFUSALS_PER_WINDOW = 30
+REFUSAL_WINDOW = timedelta(minutes=10)
 logger = logging.getLogger("microdose.web")
 
 
@@ -73,11 +85,22 @@ def refusal_of(method: str, path: str, exc: MicrodoseError) -> Refusal | None:
     return Refusal(resource, _id_after(parts, "people"), _id_after(parts, "studies"), detail)
 
 
-def _write(state: WebState, actor: Actor, refusal: Refusal) -> None:
+def _write(state: WebState, actor: Actor, refusal: Refusal, source: str) -> bool:
+    """Append the entry unless ``source`` used up its window; whether it was appended."""
+    moment = utcnow()
     with state.writing(), state.sessions() as session, session.begin():
+        count = login_throttle.refusal_budget(session, source, moment, REFUSAL_WINDOW)
+        if count > REFUSALS_PER_WINDOW:
+            return False
+        detail = refusal.detail
+        if count == REFUSALS_PER_WINDOW:
+            end = login_throttle.window_end(session, source, REFUSAL_WINDOW) or moment
+            detail += (f"; {REFUSALS_PER_WINDOW} refusals from this source: further ones "
+                       f"are not recorded until {end:%Y-%m-%d %H:%M} UTC")
         audit.record(session=session, actor=actor, action=ACTION, resource=refusal.resource,
                      subject_person_id=refusal.subject_person_id, study_id=refusal.study_id,
-                     allowed=False, detail=refusal.detail)
+                     allowed=False, detail=detail[:500])
+        return True
 
 
 def record_refusal(request: Request, exc: MicrodoseError) -> None:
@@ -95,6 +118,8 @@ def record_refusal(request: Request, exc: MicrodoseError) -> None:
     state = request.app.state.web
     assert isinstance(state, WebState)
     try:
-        _write(state, actor, refusal)
+        if not _write(state, actor, refusal, client_key(request)):
+            logger.info("refused access to %s not audited: the source's limit per window",
+                        request.url.path)
     except SQLAlchemyError:
         logger.exception("could not record a refused access to %s", request.url.path)

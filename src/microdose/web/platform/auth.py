@@ -6,11 +6,20 @@ for the API. :func:`microdose.web.platform.deps.require_api_login` (and the page
 the token once per request and put the :class:`~microdose.services.access.Actor` into a
 context variable, which the request's thread-pool work inherits; ``WebState.person``
 then answers with the actor's own person.
+
+Every successful login (page or API) also sets a **device cookie** (``md_device``): the
+account's id and a random id, signed with the server's secret key. Presented with a later
+login of the same account, it makes that login judged by its own failures only, not by
+others' (:mod:`microdose.services.login_throttle`).
 """
 
 from __future__ import annotations
 
+import hmac
+import secrets
+import uuid
 from contextvars import ContextVar
+from datetime import timedelta
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -19,7 +28,12 @@ from microdose.domain.errors import MicrodoseError
 from microdose.domain.roles import Role
 from microdose.services import login_sessions
 from microdose.services.access import Actor
-from microdose.web.platform.security import SESSION_COOKIE
+from microdose.services.accounts import Device
+from microdose.web.platform.security import SESSION_COOKIE, keyed_hash
+
+DEVICE_COOKIE = "md_device"
+#: how long a browser stays trusted by an account after its last successful login
+DEVICE_LIFETIME = timedelta(days=180)
 
 
 class LoginRequired(MicrodoseError):
@@ -37,7 +51,8 @@ class TooManyAttempts(MicrodoseError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"too many failed logins; try again in {retry_after} seconds"
+            f"too many failed logins; try again in {retry_after} seconds (a browser or "
+            "client where this account logged in before is not held up by others' failures)"
         )
         self.retry_after = retry_after
 
@@ -83,3 +98,37 @@ def set_session_cookie(response: Response, started: login_sessions.Started, secu
 def home_of(actor: Actor) -> str:
     """The first page of a role."""
     return HOME[actor.role]
+
+
+def _device_signature(secret: bytes, account_id: str, nonce: str) -> str:
+    return keyed_hash(secret, f"device:{account_id}:{nonce}")
+
+
+def device_of(request: Request, secret: bytes) -> Device | None:
+    """The request's device cookie if its signature is this server's, else None."""
+    account_id, _, rest = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+    nonce, _, signature = rest.partition(".")
+    if not (account_id and nonce and signature):
+        return None
+    if not hmac.compare_digest(_device_signature(secret, account_id, nonce), signature):
+        return None
+    try:
+        return Device(uuid.UUID(account_id), nonce)
+    except ValueError:
+        return None
+
+
+def set_device_cookie(response: Response, secret: bytes, account_id: uuid.UUID,
+                      secure: bool) -> None:
+    """A new device cookie for the account that just logged in (a fresh random id)."""
+    nonce = secrets.token_urlsafe(16)
+    signature = _device_signature(secret, str(account_id), nonce)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        f"{account_id}.{nonce}.{signature}",
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        path="/",
+        max_age=int(DEVICE_LIFETIME.total_seconds()),
+    )

@@ -64,6 +64,13 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def keyed_hash(secret: bytes, text: str) -> str:
+    """HMAC-SHA256 of a secret (a password, an invitation code) under the app's secret key:
+    what an idempotency record may keep of it (it tells a changed retry apart, and cannot
+    be guessed offline)."""
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
 def _sign(secret: bytes, text: str) -> str:
     return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
 

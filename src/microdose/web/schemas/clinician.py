@@ -162,9 +162,12 @@ class AlertPublic(BaseModel):
 
 
 class TimelinePublic(BaseModel):
-    """A person's records for their clinician (journal text stays private)."""
+    """A person's records for their clinician (journal text stays private; check-in and
+    dose ``notes`` are null unless the person shares them: ``notes_shared``)."""
 
     person: PersonRef
+    notes_shared: bool = Field(
+        description="Whether the person shares check-in and dose notes (else they are null)")
     checkins: list[CheckinRecord]
     questionnaires: list[QuestionnaireRecord]
     doses: list[DoseRecord]

@@ -41,6 +41,27 @@ class ConsentText(BaseModel):
     sha256: str
 
 
+class NotesSharing(StrictModel):
+    """Whether linked clinicians read the notes of check-ins and doses."""
+
+    notes_shared: StrictBool = Field(description="true: shared; false: private (default)")
+
+
+class SeenField(BaseModel):
+    """One kind of record and exactly what a role reads of it."""
+
+    record: str
+    fields: str
+
+
+class SharingPublic(BaseModel):
+    """The notes setting, and what each role reads of the participant's records."""
+
+    notes_shared: bool
+    clinician_sees: list[SeenField]
+    study_sees: list[SeenField]
+
+
 class InvitationLookup(StrictModel):
     """A study invitation code, sent in the body: a URL would leave it in access logs."""
 
@@ -82,6 +103,10 @@ class EnrolmentPublic(BaseModel):
     consent_current: bool | None = Field(
         default=None, description="False when a newer consent version waits to be accepted"
     )
+    export_dates: bool | None = Field(
+        default=None, description="Whether the study's export carries calendar dates")
+    export_free_text: bool | None = Field(
+        default=None, description="Whether the study's export carries notes and journal text")
 
 
 class EnrolmentConsent(BaseModel):

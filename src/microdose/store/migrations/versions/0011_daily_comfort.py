@@ -15,7 +15,7 @@ Downgrade refuses while any check-in has a missing rating: filling one in would 
 the person's record.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from alembic import op
 from microdose.store.base import UTCDateTime
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
