@@ -49,6 +49,8 @@ class Ids:
     study_code: str = ""
     study_sha256: str = ""
     clinician_code: str = ""
+    #: (path parameter, person) → the id of that person's dose, journal entry or response
+    records: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
 
     def person_of(self, role: str, relation: str) -> str:
         """Whose person: own is p1, or the linked one (admin: p2); other is the rest."""
@@ -70,6 +72,8 @@ class Ids:
             return str(self.accounts["admin" if relation == "own" else "p2"])
         if name == "instrument":
             return "gad7"
+        if (name, person) in self.records:
+            return str(self.records[(name, person)])
         raise AssertionError(f"no value for {{{name}}}")
 
 
@@ -212,7 +216,16 @@ def _seed(client: TestClient, app: Any, world: World) -> Ids:
         answered = client.post("/api/v1/questionnaires/phq9/responses", json=PHQ9_ITEM9,
                                headers=headers)
         assert answered.status_code == 201, answered.text
+        ids.records[("response_id", name)] = uuid.UUID(answered.json()["id"])
         assert client.post("/api/v1/crisis/acknowledge", headers=headers).status_code < 300
+        for param, path, body in (
+            ("dose_id", "/api/v1/doses", {"material": "dried-cubensis", "grams": 0.2,
+                                          "date": "2026-03-02"}),
+            ("entry_id", "/api/v1/journal", {"kind": "note", "text": "a note",
+                                             "date": "2026-03-02"})):
+            made = client.post(path, json=body, headers=headers)
+            assert made.status_code == 201, made.text
+            ids.records[(param, name)] = uuid.UUID(made.json()["id"])
         alerts = client.get(f"/api/v1/people/{world.person(name)}/alerts", headers=headers)
         ids.alerts[name] = uuid.UUID(alerts.json()[0]["id"])
     plan = {"protocol": "fadiman", "start": "2026-03-02", "weeks": 2, "confirm_past": True}

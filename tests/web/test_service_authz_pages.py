@@ -34,7 +34,8 @@ from microdose.web.platform.security import CSRF_COOKIE, CSRF_FIELD, SESSION_COO
 
 Form = Callable[[Ids], dict[str, Any]]
 #: path parameters that name someone's object (the rest, like an instrument, do not)
-OBJECTS = ("person_id", "alert_id", "link_id", "study_id", "account_id")
+OBJECTS = ("person_id", "alert_id", "link_id", "study_id", "account_id", "dose_id",
+           "entry_id", "response_id")
 PARTICIPANT = {"participant": OWN}
 CARE = {"clinician": OWN, "admin": OWN}
 EVERYONE = dict.fromkeys(ALL, OWN)
@@ -116,6 +117,23 @@ PAGES: dict[tuple[str, str], Page] = {
     ("POST", "/settings/delete"): _mine(_form({"confirm": "DELETE"}),
                                         special={("participant", "own"): 303}),  # gone
     ("GET", "/settings/export/{fmt}"): _mine(),
+    ("POST", "/settings/ratings"): _mine(_form({"ratings": ["energy"]})),
+    ("POST", "/settings/appearance"): _mine(_form({"theme": "dark", "date_style": "iso"})),
+    ("POST", "/settings/factors"): _mine(_form({"factors": "exercise"})),
+    ("GET", "/calendar"): _mine(),
+    # corrections: the seeded check-in's day; doses, entries and responses by id
+    ("GET", "/history"): _mine(),
+    ("GET", "/checkins/{day}/edit"): _mine(),
+    ("POST", "/checkins/{day}/edit"): _mine(_form({k: str(v) for k, v in CHECKIN.items()
+                                                   if k != "date"})),
+    ("POST", "/checkins/{day}/delete"): _mine(_form({"confirm": "on"})),
+    ("POST", "/doses/{dose_id}/delete"): _mine(_form({"confirm": "on"})),
+    ("GET", "/journal/{entry_id}/edit"): _mine(),
+    ("POST", "/journal/{entry_id}/edit"): _mine(_form({"kind": "note", "text": "corrected",
+                                                       "date": "2026-03-02"})),
+    ("POST", "/journal/{entry_id}/delete"): _mine(_form({"confirm": "on"})),
+    ("POST", "/questionnaires/responses/{response_id}/delete"): _mine(
+        _form({"confirm": "on"})),
     # any account that is logged in
     ("POST", "/logout"): Page(EVERYONE, _form({}),
                               special={(role, "own"): 303 for role in ALL}),  # to /login
@@ -165,8 +183,10 @@ PAGES: dict[tuple[str, str], Page] = {
     ("POST", "/admin/accounts/{account_id}/enable"): Page({"admin": BOTH}, _form({})),
     ("GET", "/admin/audit"): Page({"admin": OWN}),
 }
-#: reached without a login, so outside the matrix
-PUBLIC = {("GET", "/login"), ("POST", "/login")}
+#: reached without a login, so outside the matrix (the installable app's files hold no
+#: personal data)
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/manifest.webmanifest"),
+          ("GET", "/sw.js"), ("GET", "/offline")}
 
 
 def page_routes(app: Any) -> set[tuple[str, str]]:
@@ -211,7 +231,8 @@ def world_and_browsers(database_url: str) -> Iterator[tuple[Ids, Browsers]]:
 
 def _fill(path: str, ids: Ids, role: str, relation: str) -> str:
     for name in re.findall(r"{(\w+)}", path):
-        value = {"key": "phq9", "fmt": "csv"}.get(name) or ids.fill(name, role, relation)
+        value = {"key": "phq9", "fmt": "csv", "day": CHECKIN["date"]}.get(name) or ids.fill(
+            name, role, relation)
         path = path.replace("{" + name + "}", value)
     return path
 
