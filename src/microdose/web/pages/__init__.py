@@ -27,13 +27,15 @@ def routers() -> list[APIRouter]:
         measures,
         offline,
         preferences,
+        reminders,
         safety,
         settings,
         sharing,
         studies,
     )
 
-    journal_areas = (journal, calendar, measures, safety, settings, preferences, login, insight)
+    journal_areas = (journal, calendar, measures, safety, settings, preferences, reminders,
+                     login, insight)
     service_areas = (clinician, studies, sharing, admin)
     return [
         *(area.router for area in journal_areas),
