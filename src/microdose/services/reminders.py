@@ -200,7 +200,9 @@ def last_answered(*, session: Session, person_id: uuid.UUID) -> dict[str, date |
 
 def calendar_inputs(
     *, session: Session, person_id: uuid.UUID
-) -> tuple[Schedule, dict[str, date | None]]:
-    """What the calendar feed's alarms need: the schedule and each instrument's last day."""
-    return (schedule_of(session=session, person_id=person_id),
+) -> tuple[Schedule | None, dict[str, date | None]]:
+    """What the calendar feed's alarms need: the stored schedule (None when the person never
+    chose one: the calendar keeps its plain 20:00 check-ins) and each instrument's last day."""
+    row = _row(session, person_id)
+    return (None if row is None else schedule_from_row(row),
             last_answered(session=session, person_id=person_id))
