@@ -42,6 +42,19 @@ class Settings:
     environment: str = "development"
     #: key that signs session cookies and CSRF tokens of the multi-user service
     secret_key: str | None = field(default=None, repr=False)
+    #: the service's address as its users reach it, for links in reminder emails
+    public_url: str | None = None
+    #: SMTP server of the email reminders (``microdose reminders send``); none: no email
+    smtp_host: str | None = None
+    #: its port (default 587 for ``starttls``, 465 for ``tls``, 25 for ``none``)
+    smtp_port: str | None = None
+    #: ``starttls`` (default), ``tls`` (implicit TLS) or ``none`` (a local relay only)
+    smtp_tls: str | None = None
+    #: the From address of reminder emails
+    smtp_sender: str | None = None
+    #: login at the SMTP server, if it needs one
+    smtp_username: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(
@@ -50,7 +63,8 @@ class Settings:
         """Settings from the environment, with non-None ``overrides`` (CLI options) winning."""
         env = os.environ if environ is None else environ
         values: dict[str, str] = {}
-        for name in ("database_url", "timezone", "region", "environment", "secret_key"):
+        for name in ("database_url", "timezone", "region", "environment", "secret_key",
+                     *SMTP_FIELDS):
             override = overrides.get(name)
             found = override if override is not None else env.get(PREFIX + name.upper())
             if found:
@@ -58,6 +72,11 @@ class Settings:
         return cls(**values)
 
 
+#: the settings of the email reminders
+SMTP_FIELDS: tuple[str, ...] = (
+    "public_url", "smtp_host", "smtp_port", "smtp_tls", "smtp_sender", "smtp_username",
+    "smtp_password",
+)
 ENVIRONMENTS: tuple[str, ...] = ("development", "production")
 #: shortest ``MICRODOSE_SECRET_KEY`` accepted outside development (characters)
 MIN_SECRET_LENGTH = 32

@@ -105,6 +105,7 @@ def _const(value: dict[str, Any]) -> Body:
 
 _CARE = {"clinician": OWN, "admin": OWN}
 _PERSON_READ = {"participant": OWN, "clinician": OWN, "admin": OWN}
+_REMINDERS = {**_PERSON_READ, "researcher": OWN}
 STUDY_BODY = {
     "title": "Matrix study",
     "arms": [{"name": "a", "kind": "open-label"}, {"name": "b", "kind": "comparator"}],
@@ -155,6 +156,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/people/{person_id}/alerts"): Row(_PERSON_READ),
     ("GET", "/api/v1/people/{person_id}/report.pdf"): Row(_PERSON_READ),
     ("GET", "/api/v1/people/{person_id}/charts"): Row(_PERSON_READ),
+    # reminders: the person, their linked clinician (or admin), their study's researcher
+    ("GET", "/api/v1/people/{person_id}/reminders"): Row(_REMINDERS),
+    ("PUT", "/api/v1/people/{person_id}/reminders"): Row(
+        _REMINDERS, _const({"checkin_time": "07:30", "questionnaires": {"phq9": 14}})),
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Row(
         _CARE, _const({"note": "called; safe, plan agreed"})),
     # researchers; participants read the studies they are in

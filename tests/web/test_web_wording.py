@@ -17,7 +17,7 @@ def test_a_synthetic_dose_shows_one_amount_and_the_caption_counts_in_words(
     assert dose.status_code == 201, dose.text
     page = api.get("/doses").text
     assert "2.0 mg" in page and "2.0–2.0" not in page
-    assert "1 dose, newest first" in page
+    assert "1 dose in all, newest first" in page
     estimate = api.get("/doses/estimate", params={"material": "psilocybin", "grams": "0.002"})
     assert "About 2.0 mg psilocybin" in estimate.text
 

@@ -157,6 +157,7 @@ def _register() -> None:
         insight_cmds,
         journal_cmds,
         measure_cmds,
+        reminder_cmds,
         safety_cmds,
         service_cmds,
         trial_cmds,
@@ -164,7 +165,7 @@ def _register() -> None:
     )
 
     for module in (measure_cmds, journal_cmds, dashboard, safety_cmds, insight_cmds, trial_cmds,
-                   web_cmds, service_cmds):
+                   web_cmds, service_cmds, reminder_cmds):
         module.register(app)
 
 

@@ -185,12 +185,17 @@ def _plan_spec(
     return spec
 
 
-def _write_plan_ics(path: Path, made: Any, checks: Any, zone: str, reminders: bool) -> None:
-    """The plan as a calendar; no dose events while a crisis is open."""
+def _write_plan_ics(
+    path: Path, made: Any, checks: Any, zone: str, reminders: bool, alarms: Any
+) -> None:
+    """The plan as a calendar, alarms at the person's reminder times (``alarms``: the
+    schedule and the days last answered); no dose events while a crisis is open."""
     from microdose.reports.ics import plan_calendar
 
     calendar = checks.for_calendar(made)
-    path.write_bytes(plan_calendar(calendar, tz=zone, reminders=reminders))
+    schedule, last = alarms
+    path.write_bytes(plan_calendar(calendar, tz=zone, reminders=reminders, schedule=schedule,
+                                   last_answered=last))
 
 
 def plan(
@@ -208,6 +213,7 @@ def plan(
 ) -> None:
     """Plan a protocol and store it as the journal's active plan."""
     from microdose.services.plans import create_plan
+    from microdose.services.reminders import calendar_inputs
     from microdose.services.safety import plan_safety
 
     spec = _plan_spec(protocol, start, weeks, weekdays, off_weeks, cycles)
@@ -218,8 +224,9 @@ def plan(
             session=session, person=person, spec=spec, env_region=app_state.settings.region
         )
         zone = person.timezone
+        alarms = calendar_inputs(session=session, person_id=person.id)
     if ics is not None:
-        _write_plan_ics(ics, made, checks, zone, reminders)
+        _write_plan_ics(ics, made, checks, zone, reminders, alarms)
     if not as_json:
         warn(checks.warnings)
     emit({**made.to_dict(), **checks.to_dict()}, as_json, _plan_text(made, checks, ics))

@@ -64,6 +64,7 @@ def export_ics(*, session: Session, person: Person, output: Path | None) -> Path
 
     from microdose.reports.ics import plan_calendar
     from microdose.services.plans import active_plan
+    from microdose.services.reminders import calendar_inputs
     from microdose.services.safety import reminders_paused
 
     plan = active_plan(session=session, person_id=person.id)
@@ -71,8 +72,10 @@ def export_ics(*, session: Session, person: Person, output: Path | None) -> Path
         raise NotFound("no active plan to put in a calendar: create one with `microdose plan`")
     if reminders_paused(session=session, person_id=person.id):
         plan = replace(plan, dose_days=())
+    schedule, last = calendar_inputs(session=session, person_id=person.id)
     path = output or Path("microdose-plan.ics")
-    path.write_bytes(plan_calendar(plan, tz=person.timezone, reminders=True))
+    path.write_bytes(plan_calendar(plan, tz=person.timezone, reminders=True, schedule=schedule,
+                                   last_answered=last))
     return path
 
 

@@ -3,7 +3,9 @@
 One event per dose day at the dose time, in the person's time zone (``TZID`` with a
 ``VTIMEZONE`` built from the system's tz database: no network). With reminders, one
 daily check-in event with an alarm for every day the plan covers, breaks included,
-because measuring on non-dose days is what makes a comparison possible.
+because measuring on non-dose days is what makes a comparison possible. With the person's
+reminder schedule (:mod:`microdose.domain.reminders`), the alarms follow their chosen
+times: check-ins, dose days, questionnaires due; while paused, no alarms at all.
 
 UIDs are stable per day (``dose-YYYY-MM-DD@microdose``), so re-importing an updated plan
 replaces events instead of duplicating them.
@@ -19,14 +21,16 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Alarm, Calendar, Event
+from icalendar import Alarm, Calendar, Component, Event
 
 from microdose.domain.errors import InvalidInput
 from microdose.domain.protocols import Plan
+from microdose.domain.reminders import Schedule, questionnaire_days
 
 __all__ = ["CHECKIN_MINUTES", "DOSE_MINUTES", "PRODID", "plan_calendar"]
 
@@ -107,18 +111,29 @@ def _checkin_description(plan: Plan, day: date) -> str:
     return f"{kind}. Take a minute to record your mood, sleep and how the day went."
 
 
-def _checkin_event(plan: Plan, day: date, start: datetime, stamp: datetime) -> Event:
-    """The daily check-in, with an alarm at its start."""
+def _alarm(
+    event: Component, description: str, before: timedelta = timedelta(0)
+) -> Component:
+    """``event`` with a display alarm ``before`` its start (negative: after it)."""
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", description)
+    alarm.add("trigger", -before)
+    event.add_component(alarm)
+    return event
+
+
+def _checkin_event(
+    plan: Plan, day: date, start: datetime, stamp: datetime, alarm: bool = True
+) -> Event:
+    """The daily check-in, with an alarm at its start (none while reminders are paused)."""
     description = _checkin_description(plan, day)
     event = _event(
         f"checkin-{day.isoformat()}@{_UID_DOMAIN}", "Check-in", start, CHECKIN_MINUTES, stamp
     )
     event.add("description", description)
-    alarm = Alarm()
-    alarm.add("action", "DISPLAY")
-    alarm.add("description", description)
-    alarm.add("trigger", timedelta(0))
-    event.add_component(alarm)
+    if alarm:
+        _alarm(event, description)
     return event
 
 
@@ -168,11 +183,57 @@ def _add_dose_events(calendar: Calendar, plan: Plan, clock: _Clock, title: str) 
         calendar.add_component(_dose_event(plan, number, day, start, title, clock.stamp))
 
 
-def _add_checkin_events(calendar: Calendar, plan: Plan, clock: _Clock) -> None:
+def _add_checkin_events(calendar: Calendar, plan: Plan, clock: _Clock, alarm: bool) -> None:
     """One check-in with an alarm for every day the plan covers, breaks included."""
     for day in plan.days():
         start = clock.at(day, clock.reminder_time)
-        calendar.add_component(_checkin_event(plan, day, start, clock.stamp))
+        calendar.add_component(_checkin_event(plan, day, start, clock.stamp, alarm))
+
+
+def _add_dose_alarms(calendar: Calendar, clock: _Clock, at: time) -> None:
+    """An alarm on each dose event at the chosen dose-day time (before or after its start)."""
+    for event in calendar.walk("VEVENT"):
+        if str(event["uid"]).startswith("dose-"):
+            day = event.decoded("dtstart").date()
+            before = clock.at(day, clock.dose_time) - clock.at(day, at)
+            _alarm(event, "Dose day: record the dose and how you feel.", before)
+
+
+def _add_questionnaire_events(
+    calendar: Calendar, plan: Plan, clock: _Clock, schedule: Schedule,
+    last_answered: Mapping[str, date | None],
+) -> None:
+    """An event with an alarm on each day a chosen questionnaire falls due in the plan."""
+    assert schedule.questionnaire_time is not None
+    for key, interval in sorted(schedule.questionnaires.items()):
+        for day in questionnaire_days(interval, last_answered.get(key), plan.start, plan.end):
+            name = _INSTRUMENT_NAMES.get(key, key.upper())
+            event = _event(
+                f"questionnaire-{key}-{day.isoformat()}@{_UID_DOMAIN}", f"{name} due",
+                clock.at(day, schedule.questionnaire_time), CHECKIN_MINUTES, clock.stamp,
+            )  # fmt: skip
+            text = f"The {name} questionnaire is due (every {interval} days)."
+            event.add("description", text)
+            calendar.add_component(_alarm(event, text))
+
+
+_INSTRUMENT_NAMES = {"phq9": "PHQ-9", "gad7": "GAD-7", "who5": "WHO-5", "dass21": "DASS-21"}
+
+
+def _add_reminders(
+    calendar: Calendar, plan: Plan, clock: _Clock, schedule: Schedule | None,
+    last_answered: Mapping[str, date | None],
+) -> None:
+    """The check-ins, and with a schedule its dose-day alarms and questionnaires due."""
+    alarms = schedule is None or not schedule.paused
+    if schedule is None or schedule.checkin_time is not None:
+        _add_checkin_events(calendar, plan, clock, alarms)
+    if schedule is None or not alarms:
+        return
+    if schedule.dose_time is not None:
+        _add_dose_alarms(calendar, clock, schedule.dose_time)
+    if schedule.questionnaire_time is not None:
+        _add_questionnaire_events(calendar, plan, clock, schedule, last_answered)
 
 
 def _with_time_zones(calendar: Calendar, plan: Plan) -> bytes:
@@ -191,6 +252,8 @@ def plan_calendar(
     reminder_time: time = time(20, 0),
     title: str = "Microdose",
     dtstamp: datetime | None = None,
+    schedule: Schedule | None = None,
+    last_answered: Mapping[str, date | None] | None = None,
 ) -> bytes:
     """Write a plan as an iCalendar file: the ``text/calendar`` content (see the module).
 
@@ -210,15 +273,25 @@ def plan_calendar(
         Calendar name and start of each dose event's summary.
     dtstamp : datetime.datetime, optional
         Time zone-aware creation time for DTSTAMP (now when omitted), for identical output.
+    schedule : Schedule, optional
+        The person's reminder schedule (with ``reminders``): check-ins at its check-in
+        time (none when off), an alarm on each dose event at its dose-day time, and an
+        event with an alarm each day a chosen questionnaire falls due. Paused: the events
+        stay, with no alarm. Without a schedule, check-ins at ``reminder_time``.
+    last_answered : mapping, optional
+        The day each instrument was last answered (questionnaires never answered fall due
+        on the plan's first day).
 
     Raises
     ------
     InvalidInput
         On an unknown ``tz``, a time with its own time zone, or a naive ``dtstamp``.
     """
+    if schedule is not None and schedule.checkin_time is not None:
+        reminder_time = schedule.checkin_time
     clock = _clock(tz, dose_time, reminder_time, dtstamp)
     calendar = _new_calendar(title)
     _add_dose_events(calendar, plan, clock, title)
     if reminders:
-        _add_checkin_events(calendar, plan, clock)
+        _add_reminders(calendar, plan, clock, schedule, last_answered or {})
     return _with_time_zones(calendar, plan)

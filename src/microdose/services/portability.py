@@ -36,7 +36,7 @@ RECORD_TABLES = frozenset({
 #: Rows that name a person but belong to the service's machinery: deleted, never exported
 INTERNAL_TABLES = frozenset({
     "account", "alert_acknowledgement", "clinician_link", "consent_acceptance",
-    "study_enrolment", "web_idempotency",
+    "study_enrolment", "web_idempotency", "reminder_schedule", "reminder_sent",
 })
 
 

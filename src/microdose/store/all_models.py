@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from microdose.store import (
     models,  # noqa: F401
+    reminder_models,  # noqa: F401
     safety_models,  # noqa: F401
     service_models,  # noqa: F401
     trial_models,  # noqa: F401

@@ -3,7 +3,7 @@
 The personal journal's resources (``checkins``, ``doses``, ``today``, ``plan``,
 ``questionnaires``, ``journal``, ``crisis``, ``safety``, ``insight``) act on the journal of
 whoever is logged in; the service's (``clinician``, ``studies``, ``sharing`` with the admin's
-accounts and log) exist only in service mode. ``common`` holds what they share.
+accounts and log, ``reminders``) exist only in service mode. ``common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ def routers() -> list[APIRouter]:
         journal,
         plan,
         questionnaires,
+        reminders,
         safety,
         sharing,
         studies,
@@ -36,4 +37,5 @@ def routers() -> list[APIRouter]:
         studies.router,
         sharing.router,
         sharing.admin_router,
+        reminders.router,
     ]

@@ -75,11 +75,14 @@ def create_plan_route(
 def plan_calendar_file(session: SessionDep, person: PersonDep, reminders: bool = False) -> Response:
     """The active plan as an iCalendar file, to import or subscribe to."""
     from microdose.reports.ics import plan_calendar
+    from microdose.services.reminders import calendar_inputs
 
     plan = active_plan(session=session, person_id=person.id)
     if plan is None:
         raise NotFound("no plan yet")
+    schedule, last = calendar_inputs(session=session, person_id=person.id)
     if reminders_paused(session=session, person_id=person.id):
         plan = replace(plan, dose_days=())  # no dose reminders while a crisis is open
-    body = plan_calendar(plan, tz=person.timezone, reminders=reminders)
+    body = plan_calendar(plan, tz=person.timezone, reminders=reminders, schedule=schedule,
+                         last_answered=last)
     return Response(body, media_type="text/calendar; charset=utf-8")

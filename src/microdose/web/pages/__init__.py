@@ -28,6 +28,7 @@ def routers() -> list[APIRouter]:
         measures,
         offline,
         preferences,
+        reminders,
         safety,
         settings,
         sharing,
@@ -35,7 +36,7 @@ def routers() -> list[APIRouter]:
     )
 
     journal_areas = (journal, corrections, calendar, measures, safety, settings, preferences,
-                     login, insight)
+                     reminders, login, insight)
     service_areas = (clinician, studies, sharing, admin)
     return [
         *(area.router for area in journal_areas),

@@ -34,6 +34,7 @@ from microdose.services.trials import running_trial
 from microdose.store.models import Person
 from microdose.web.pages.forms import NOISE_BAND, FormBase, form_date, submit, whole_number
 from microdose.web.pages.paging import by_month, parse_month
+from microdose.web.pages.reminder_context import due_context
 from microdose.web.pages.safety import safety_summary
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
@@ -110,6 +111,7 @@ def today_context(state: WebState, session: Session, person: Person) -> dict[str
         "anchors": RATING_ANCHORS,
         "side_effects": SIDE_EFFECTS,
         "noise": NOISE_BAND,
+        **due_context(session, person),
     }
 
 

@@ -279,17 +279,19 @@ def _count(text: str, field: str) -> int:
 def plan_ics(state: StateDep, reminders: bool = True) -> Response:
     """The plan as an iCalendar file (dose days and daily check-in reminders)."""
     from microdose.reports.ics import plan_calendar
+    from microdose.services.reminders import calendar_inputs
 
     with state.sessions() as session:
         person = state.person(session)
         plan = active_plan(session=session, person_id=person.id)
         paused = reminders_paused(session=session, person_id=person.id)
         zone = person.timezone
+        schedule, last = calendar_inputs(session=session, person_id=person.id)
         session.commit()
     if plan is None:
         raise NotFound("no plan yet: make one on the plan page")
     if paused:  # no dose reminders while a crisis waits for its acknowledgement
         plan = replace(plan, dose_days=())
-    body = plan_calendar(plan, tz=zone, reminders=reminders)
+    body = plan_calendar(plan, tz=zone, reminders=reminders, schedule=schedule, last_answered=last)
     headers = {"Content-Disposition": 'inline; filename="microdose-plan.ics"'}
     return Response(body, media_type="text/calendar; charset=utf-8", headers=headers)

@@ -15,6 +15,7 @@ from microdose.reports.exports import EXPORTERS
 from microdose.services import crisis, safety
 from microdose.services.preferences import preferences_of
 from microdose.store.models import Person
+from microdose.web.pages.reminder_context import reminder_context
 from microdose.web.platform.state import WebState
 from microdose.web.platform.views import render
 
@@ -49,6 +50,7 @@ def settings_page(
             "formats": ["json", "csv", *EXPORTERS],
             "database": _safe_url(state.settings.database_url),
             **preference_context(person),
+            **reminder_context(session, person),
             "values": {},
             **extra,
         }

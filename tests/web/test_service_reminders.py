@@ -1,0 +1,170 @@
+"""Reminders in the service: who sets a schedule (API), the pause wins, audit entries, and
+the email sender against a real local SMTP server (aiosmtpd), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import email
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import Message
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+from starlette.testclient import TestClient
+from tests.web.service_world import World
+
+from microdose.services.reminder_mail import send_due, smtp_config
+from microdose.settings import Settings
+from microdose.store.service_models import AuditRow
+
+SCHEDULE = {"checkin_time": "07:30", "dose_time": None, "questionnaire_time": "10:00",
+            "questionnaires": {"phq9": 14}}
+
+
+def _url(world: World, name: str) -> str:
+    return f"/api/v1/people/{world.person(name)}/reminders"
+
+
+def _put(client: TestClient, world: World, who: str, whose: str, **body: Any) -> Any:
+    return client.put(_url(world, whose), json={**SCHEDULE, **body}, headers=world.headers(who))
+
+
+def test_clinician_and_researcher_set_the_schedule_and_it_is_audited(
+    service: tuple[TestClient, World],
+) -> None:
+    client, world = service
+    for who in ("c1", "r1"):
+        answer = _put(client, world, who, "p1", checkin_time="08:15")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["checkin_time"] == "08:15"
+    seen = client.get(_url(world, "p1"), headers=world.headers("p1")).json()
+    assert seen["checkin_time"] == "08:15" and seen["questionnaires"] == {"phq9": 14}
+    with client.app.state.web.sessions() as session:  # type: ignore[attr-defined]
+        rows = session.scalars(select(AuditRow).where(
+            AuditRow.action == "reminders.write",
+            AuditRow.subject_person_id == world.person("p1"))).all()
+    assert {row.actor_account_id for row in rows} == {
+        world.actors["c1"].account_id, world.actors["r1"].account_id}
+    # unlinked clinician, another researcher, another participant: as if absent
+    for who in ("c2", "r2", "p2"):
+        assert _put(client, world, who, "p1").status_code == 404
+
+
+def test_only_the_participant_pauses_and_the_pause_wins(
+    service: tuple[TestClient, World],
+) -> None:
+    client, world = service
+    assert _put(client, world, "p1", "p1", paused=True).json()["paused"] is True
+    refused = _put(client, world, "c1", "p1", paused=False)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "paused" in refused.json()["detail"]
+    kept = _put(client, world, "c1", "p1", checkin_time="21:00")  # a change keeps the pause
+    assert kept.status_code == 200 and kept.json()["paused"] is True
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"checkin_time": "24:61"}, "checkin_time"),
+    ({"questionnaires": {"phq9": 0}}, "interval_phq9"),
+    ({"questionnaires": {"bdi": 14}}, "questionnaires"),
+])
+def test_bad_values_are_422_problems_naming_the_field(
+    service: tuple[TestClient, World], body: dict[str, Any], field: str,
+) -> None:
+    client, world = service
+    answer = _put(client, world, "p1", "p1", **body)
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert field in answer.text and "allowed" in answer.text
+
+
+class Inbox:
+    """Messages the local SMTP server received, parsed with the email library."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def _settings(port: int) -> Settings:
+    return Settings(database_url="sqlite://", smtp_host="127.0.0.1", smtp_port=str(port),
+                    smtp_tls="none", smtp_sender="reminders@clinic.example",
+                    public_url="https://microdose.clinic.example/", smtp_password="s3cret")
+
+
+def test_the_sender_emails_what_is_due_once(
+    service: tuple[TestClient, World], smtp: tuple[Inbox, int],
+) -> None:
+    client, world = service
+    inbox, port = smtp
+    assert _put(client, world, "p1", "p1").status_code == 200
+    assert _put(client, world, "p2", "p2", paused=True).status_code == 200
+    engine = client.app.state.web.engine  # type: ignore[attr-defined]
+    config = smtp_config(_settings(port))
+    assert "s3cret" not in repr(config)
+    early = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)  # 06:00 in Berlin: nothing yet
+    assert send_due(engine=engine, config=config, now=early).sent == 0
+    noon = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # 12:00: check-in and PHQ-9 are due
+    report = send_due(engine=engine, config=config, now=noon)
+    assert report.to_dict() == {"sent": 2, "already_sent": 0, "failed": 0}
+    assert send_due(engine=engine, config=config, now=noon).sent == 0  # never twice
+    assert len(inbox.messages) == 2
+    assert {m["To"] for m in inbox.messages} == {"p1@example.org"}  # p2 paused
+    bodies = [m.get_payload(decode=True).decode() for m in inbox.messages]  # type: ignore[union-attr]
+    assert any("check-in is due" in b for b in bodies)
+    assert any("a questionnaire is due" in b for b in bodies)
+    assert all("https://microdose.clinic.example/settings#reminders" in b for b in bodies)
+    assert all("PHQ" not in b and "mood" not in b for b in bodies)  # no health data
+    assert inbox.messages[0]["From"] == "reminders@clinic.example"
+
+
+def test_the_cli_sends_once_and_refuses_bad_settings(
+    database_url: str, service: tuple[TestClient, World], smtp: tuple[Inbox, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from microdose.cli.app import app
+
+    client, world = service
+    inbox, port = smtp
+    assert _put(client, world, "p1", "p1", checkin_time="00:00",
+                questionnaires={}).status_code == 200
+    env = {"MICRODOSE_DATABASE_URL": database_url, "MICRODOSE_SMTP_HOST": "127.0.0.1",
+           "MICRODOSE_SMTP_PORT": str(port), "MICRODOSE_SMTP_TLS": "none",
+           "MICRODOSE_SMTP_SENDER": "r@clinic.example",
+           "MICRODOSE_PUBLIC_URL": "https://m.example"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    first = runner.invoke(app, ["reminders", "send", "--json"])
+    assert first.exit_code == 0, first.output
+    assert '"sent": 1' in first.output  # the check-in of today, whatever the hour
+    again = runner.invoke(app, ["reminders", "send"])
+    assert again.exit_code == 0 and "sent 0 reminder(s)" in again.output
+    assert len(inbox.messages) == 1
+    monkeypatch.setenv("MICRODOSE_SMTP_TLS", "ssl3")
+    bad = runner.invoke(app, ["reminders", "send"])
+    assert bad.exit_code == 2 and "MICRODOSE_SMTP_TLS" in bad.output
+    assert "starttls" in bad.output and "Traceback" not in bad.output
