@@ -120,6 +120,7 @@ PAGES: dict[tuple[str, str], Page] = {
     ("POST", "/settings/ratings"): _mine(_form({"ratings": ["energy"]})),
     ("POST", "/settings/appearance"): _mine(_form({"theme": "dark", "date_style": "iso"})),
     ("POST", "/settings/factors"): _mine(_form({"factors": "exercise"})),
+    ("POST", "/settings/reminders"): _mine(_form({"checkin_time": "20:00"})),
     ("GET", "/calendar"): _mine(),
     # corrections: the seeded check-in's day; doses, entries and responses by id
     ("GET", "/history"): _mine(),
