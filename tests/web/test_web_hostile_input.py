@@ -78,3 +78,17 @@ def test_an_unexpected_error_logs_type_place_and_id_only(
     text = caplog.text
     assert "ValueError" in text and "rid1" in text and "secret" not in text
     assert all(record.exc_info is None for record in caplog.records)
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:30", "9999-12-31T23:59", "1899-12-31T12:00"])
+def test_the_dose_form_refuses_a_time_outside_the_window(api: TestClient, moment: str) -> None:
+    from tests.web.conftest import csrf_token
+
+    screen_ok(api)
+    form = {"csrf_token": csrf_token(api, "/doses"), "material": "dried-cubensis",
+            "grams": "0.2", "at": moment}
+    response = api.post("/doses", data=form, follow_redirects=False)
+    assert response.status_code == 422, response.text[:300]
+    assert 'id="at-error"' in response.text and "plausible window" in response.text
+    assert "1900-01-01 to 2100-12-31" in response.text
+    assert "/doses" in api.get("/doses").text and moment[:10] not in api.get("/doses").text

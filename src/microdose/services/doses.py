@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from microdose.domain import dosing
+from microdose.domain.bounds import check_date
 from microdose.domain.errors import InvalidInput
 from microdose.domain.protocols import Plan
 from microdose.domain.tolerance import planned_weekly_maximum, tolerance_warnings
@@ -37,14 +38,16 @@ class DoseCreate:
 def taken_at(person: Person, dose: DoseCreate) -> datetime:
     """The dose time in UTC: the given time, the given day at 09:00 local, or now."""
     zone = ZoneInfo(person.timezone)
-    if dose.at is not None:
-        moment = dose.at if dose.at.tzinfo else dose.at.replace(tzinfo=zone)
+    if dose.at is not None:  # the window first: zone arithmetic overflows at year 1 and 9999
+        given = check_date("at", dose.at)
+        moment = given if given.tzinfo else given.replace(tzinfo=zone)
     elif dose.day is not None and dose.day != utcnow().astimezone(zone).date():
         moment = datetime.combine(dose.day, datetime.min.time(), zone).replace(hour=9)
     else:
         moment = utcnow()
     if moment > utcnow() + timedelta(minutes=5):
-        raise InvalidInput("date", "a dose cannot be in the future", allowed="today or earlier")
+        field = "at" if dose.at is not None else "date"
+        raise InvalidInput(field, "a dose cannot be in the future", allowed="today or earlier")
     return moment.astimezone(UTC)
 
 
