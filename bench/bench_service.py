@@ -39,8 +39,13 @@ from typing import Any
 
 import psycopg
 
+sys.path.insert(0, str(Path(__file__).parent))
+from service_open_loop import HEADER, OpenRun, describe, open_loop
+
 RATINGS = ("mood", "anxiety", "energy", "focus", "sleep", "connectedness")
-TARGET_RATIO = 0.3
+TARGET_RATIO = 0.5
+#: the open loop's arrival rates, as shares of the closed loop's throughput
+OPEN_LOOP_SHARES = (0.25, 0.5, 0.75)
 PASSWORD = "a long enough passphrase"
 SERVER = os.environ.get("MICRODOSE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -89,6 +94,7 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen[str], int]:
         [sys.executable, "-m", "microdose", "--database-url", url, "--timezone", "UTC",
          "serve", "--port", "0", "--workers", str(workers)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "MICRODOSE_SERVER_TIMING": "1"},  # where the time goes
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -203,6 +209,7 @@ class ApiRun:
     latencies: list[float]
     logins: float
     usage: Usage
+    open_runs: list[OpenRun]
 
 
 async def _all_at_once(port: int, tokens: list[str], bodies: list[Body], server_pid: int
@@ -235,10 +242,15 @@ def run_api(schema: str, participants: int, bodies: list[Body], workers: int) ->
         tokens = log_in_all(port, emails)
         logins = time.perf_counter() - began
         seconds, latencies, usage = asyncio.run(_all_at_once(port, tokens, bodies, served.pid))
+        capacity = len(tokens) * len(bodies) / seconds
+        open_runs = [asyncio.run(open_loop(
+            port, tokens, share * capacity, int(min(2000, max(1000, 12 * share * capacity))),
+            date(2023, 1, 1) + timedelta(days=40 * phase), seed=phase))
+            for phase, share in enumerate(OPEN_LOOP_SHARES)]
     finally:
         served.terminate()
         served.wait(timeout=30)
-    return ApiRun(seconds, latencies, logins, usage)
+    return ApiRun(seconds, latencies, logins, usage, open_runs)
 
 
 INSERT = (
@@ -339,6 +351,13 @@ def report(participants: int, per: int, workers: int, api: ApiRun, raw: float,
     ratio = api_rate / raw_rate
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
     print(f"ratio API / raw     {ratio:8.3f}  ({verdict} the target of {TARGET_RATIO})")
+    capacity = n / api.seconds
+    print(f"\nopen loop: Poisson arrivals at shares of the capacity measured above "
+          f"({capacity:.0f}/s); latency from each scheduled arrival; parts from Server-Timing")
+    print(HEADER)
+    print("|" + "---|" * (HEADER.count("|") - 1))
+    for run in api.open_runs:
+        print(describe(run, capacity))
 
 
 def main(participants: int = 200, per: int = 10, workers: int = 2) -> None:

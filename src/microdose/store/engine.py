@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from microdose.domain.errors import InvalidInput
+from microdose.store.timing import TimedQueuePool
+from microdose.store.timing import install as install_timing
 
 SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
 
@@ -32,6 +35,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+#: PostgreSQL connections an engine keeps open; the web app runs as many worker threads
+#: (``web.app``), so a request's thread never waits for a connection, and requests queue
+#: in arrival order for a thread instead (the overflow serves the rare thread that holds
+#: two sessions at once, and the CLI)
+POOL_SIZE = int(os.environ.get("MICRODOSE_POOL_SIZE", "8"))
 
 
 def make_engine(url: str) -> Engine:
@@ -55,7 +65,11 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
+                               poolclass=TimedQueuePool, pool_size=POOL_SIZE,
+                               max_overflow=POOL_SIZE)
+        install_timing(engine)
+        return engine
     raise InvalidInput("database-url", f"unsupported database {backend!r}", allowed=SUPPORTED)
 
 

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 from microdose import __version__
 from microdose.domain.errors import MicrodoseError
 from microdose.settings import Settings
+from microdose.store.engine import POOL_SIZE
 from microdose.web.platform import problems
 from microdose.web.platform.audit_refusals import record_refusal
 from microdose.web.platform.auth import LoginRequired, TooManyAttempts
@@ -34,6 +36,8 @@ from microdose.web.platform.failsafe import (
 )
 from microdose.web.platform.security import SecurityConfig, SecurityHeaders
 from microdose.web.platform.state import WebState
+from microdose.web.platform.timing import ServerTiming
+from microdose.web.platform.timing import enabled as server_timing_enabled
 
 WEB_DIR = Path(__file__).parent
 API_PREFIX = "/api/v1"
@@ -164,7 +168,10 @@ def has_accounts(state: WebState) -> bool:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Release the app's database connections when the server stops."""
+    """Size the worker threads to the connection pool (PostgreSQL); release the app's
+    database connections when the server stops."""
+    if app.state.web.engine.dialect.name == "postgresql":
+        to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
     yield
     app.state.web.engine.dispose()
 
@@ -251,6 +258,8 @@ def _build(state: WebState) -> FastAPI:
     app.add_middleware(Failsafe)  # innermost: catches what no handler answered
     app.add_middleware(JsonDepthLimit)
     app.add_middleware(SecurityHeaders, config=state.security)
+    if server_timing_enabled():
+        app.add_middleware(ServerTiming)  # outermost: the whole request's time
     _install_openapi(app)
     return app
 

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from microdose.domain.errors import MicrodoseError
 from microdose.services.access import Actor
 from microdose.store.models import Person
+from microdose.store.timing import queued
 from microdose.web.platform.auth import CURRENT_ACTOR, LoginRequired, request_token
 from microdose.web.platform.idempotency import HEADER, KEY_PATTERN
 from microdose.web.platform.security import SESSION_COOKIE, SecurityConfig
@@ -87,7 +88,7 @@ async def _logged_in(request: Request, security: SecurityConfig) -> bool:
 
 async def _service_actor(request: Request, state: WebState) -> Actor | None:
     """Resolve the request's login token once and remember the actor for the request."""
-    actor = await run_in_threadpool(state.resolve_actor, request_token(request))
+    actor = await run_in_threadpool(queued(state.resolve_actor, request_token(request)))
     CURRENT_ACTOR.set(actor)
     request.state.actor = actor
     return actor

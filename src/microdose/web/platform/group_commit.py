@@ -33,6 +33,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from microdose.store.timing import queued
 from microdose.web.platform.idempotency import Job, Outcome, run_alone, run_in
 from microdose.web.platform.state import WebState
 
@@ -188,7 +189,7 @@ async def write(app: FastAPI, job: Job) -> Outcome:
     """
     state = _state(app)
     if state.engine.dialect.name != "sqlite":
-        return await run_in_threadpool(run_alone, state, job)
+        return await run_in_threadpool(queued(run_alone, state, job))
     return await group_commit(app).submit(job)
 
 
