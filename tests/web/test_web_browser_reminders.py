@@ -52,6 +52,11 @@ def test_reminders_set_on_a_phone_show_as_the_due_card(phone: Journey, browser: 
     # and the questionnaires card agrees with it (not "None due")
     due = j.page.locator("section", has=j.page.locator("#due-h")).inner_text()
     assert "PHQ-9" in due and "None due" not in due and "reminder schedule" in due
+    # the latest scores fit a phone as labelled blocks: no column cut off or scrolled away
+    wrap = j.page.locator(".table-wrap", has=j.page.locator("table.stack"))
+    widths = wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
+    assert widths[0] <= widths[1], widths
+    assert "Noise band" in wrap.inner_text()
     j.shot("today")
     card.locator("a[href='/questionnaires/phq9']").click()
     j.page.wait_for_url("**/questionnaires/phq9")
