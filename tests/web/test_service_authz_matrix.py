@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from starlette.testclient import TestClient
 from tests.web.conftest import BASE_URL, CHECKIN
 from tests.web.service_world import World, build_world, open_sessions, service_app
 
 from microdose.services import caseload, studies
 from microdose.services.actor import Actor
+from microdose.store.service_models import EnrolmentRow
 from microdose.web.app import create_app  # noqa: F401  (the app under test, via service_app)
 
 ROLE_ACCOUNTS = {"participant": "p1", "clinician": "c1", "researcher": "r1", "admin": "admin"}
@@ -49,6 +51,8 @@ class Ids:
     study_code: str = ""
     study_sha256: str = ""
     clinician_code: str = ""
+    #: p1's pseudonym in study s1 (with s2 as the "other" study: not in it)
+    pseudonym: str = ""
     #: (path parameter, person) → the id of that person's dose, journal entry or response
     records: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
 
@@ -72,6 +76,8 @@ class Ids:
             return str(self.accounts["admin" if relation == "own" else "p2"])
         if name == "instrument":
             return "gad7"
+        if name == "pseudonym":
+            return self.pseudonym
         if (name, person) in self.records:
             return str(self.records[(name, person)])
         raise AssertionError(f"no value for {{{name}}}")
@@ -160,6 +166,11 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/people/{person_id}/reminders"): Row(_REMINDERS),
     ("PUT", "/api/v1/people/{person_id}/reminders"): Row(
         _REMINDERS, _const({"checkin_time": "07:30", "questionnaires": {"phq9": 14}})),
+    # … and by pseudonym, for the study's researcher
+    ("GET", "/api/v1/studies/{study_id}/participants/{pseudonym}/reminders"): Row(
+        {"researcher": OWN}),
+    ("PUT", "/api/v1/studies/{study_id}/participants/{pseudonym}/reminders"): Row(
+        {"researcher": OWN}, _const({"checkin_time": "07:45", "questionnaires": {}})),
     ("POST", "/api/v1/alerts/{alert_id}/acknowledge"): Row(
         _CARE, _const({"note": "called; safe, plan agreed"})),
     # researchers; participants read the studies they are in
@@ -246,6 +257,9 @@ def _seed(client: TestClient, app: Any, world: World) -> Ids:
         ids.study_code = studies.create_invitations(
             session=session, actor=world.actors["r2"], study_id=s2)[0]
         ids.study_sha256 = studies.current_consent(session, world.studies["s1"]).sha256
+        ids.pseudonym = session.scalars(select(EnrolmentRow.pseudonym).where(
+            EnrolmentRow.study_id == world.studies["s1"],
+            EnrolmentRow.person_id == world.person("p1"))).one()
         ids.accounts = {n: a.account_id for n, a in world.actors.items()
                         if isinstance(a, Actor) and a.account_id is not None}
     return ids

@@ -168,3 +168,43 @@ def test_the_cli_sends_once_and_refuses_bad_settings(
     bad = runner.invoke(app, ["reminders", "send"])
     assert bad.exit_code == 2 and "MICRODOSE_SMTP_TLS" in bad.output
     assert "starttls" in bad.output and "Traceback" not in bad.output
+
+
+def _pseudonym(client: TestClient, world: World, study: str, person: str) -> str:
+    from microdose.store.service_models import EnrolmentRow
+
+    with client.app.state.web.sessions() as session:  # type: ignore[attr-defined]
+        return str(session.scalars(select(EnrolmentRow.pseudonym).where(
+            EnrolmentRow.study_id == world.studies[study],
+            EnrolmentRow.person_id == world.person(person))).one())
+
+
+def test_a_researcher_sets_reminders_by_pseudonym(service: tuple[TestClient, World]) -> None:
+    client, world = service
+    pseudonym = _pseudonym(client, world, "s1", "p1")
+    url = f"/api/v1/studies/{world.studies['s1']}/participants/{pseudonym}/reminders"
+    answer = client.put(url, json={**SCHEDULE, "checkin_time": "19:45"},
+                        headers=world.headers("r1"))
+    assert answer.status_code == 200, answer.text
+    assert "person" not in answer.text and str(world.person("p1")) not in answer.text
+    seen = client.get(_url(world, "p1"), headers=world.headers("p1")).json()
+    assert seen["checkin_time"] == "19:45"  # the participant's own schedule changed
+    assert client.get(url, headers=world.headers("r1")).json()["checkin_time"] == "19:45"
+    # the pause stays the participant's
+    refused = client.put(url, json={**SCHEDULE, "paused": True}, headers=world.headers("r1"))
+    assert refused.status_code == 403
+    # another researcher, another study, an unknown pseudonym: as if absent
+    assert client.get(url, headers=world.headers("r2")).status_code == 404
+    other = f"/api/v1/studies/{world.studies['s2']}/participants/{pseudonym}/reminders"
+    assert client.get(other, headers=world.headers("r2")).status_code == 404
+    unknown = url.replace(pseudonym, "PNOBODY1")
+    assert client.get(unknown, headers=world.headers("r1")).status_code == 404
+    # not a researcher's way in for anyone else
+    assert client.get(url, headers=world.headers("p1")).status_code in (403, 404)
+    bad = client.get(url.replace(pseudonym, "P%00X"), headers=world.headers("r1"))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "pseudonym"
+    with client.app.state.web.sessions() as session:  # type: ignore[attr-defined]
+        actions = session.scalars(select(AuditRow.action).where(
+            AuditRow.actor_account_id == world.actors["r1"].account_id,
+            AuditRow.subject_person_id == world.person("p1"))).all()
+    assert {"reminders.write", "reminders.read"} <= set(actions)

@@ -6,7 +6,8 @@ Schedule`) in the calendar feed and on the page, and no email. Who may set a sch
 
 - the person themself (everything, including ``paused``);
 - a clinician (or admin) whose invitation the person accepted and nobody revoked;
-- a researcher who owns a study the person is enrolled in (not withdrawn).
+- a researcher who owns a study the person is enrolled in (not withdrawn), naming the
+  person by their pseudonym in that study (:func:`person_in_study`).
 
 Only the person pauses or resumes: a change by anyone else keeps the pause as it is (the
 pause wins). Every change by someone else is audited in the same transaction.
@@ -24,9 +25,9 @@ from sqlalchemy.orm import Session
 from microdose.domain import reminders
 from microdose.domain.errors import NotFound
 from microdose.domain.reminders import Due, Schedule, format_time, make_schedule
-from microdose.domain.roles import AccessDenied, Role
+from microdose.domain.roles import AccessDenied, Action, Resource, Role
 from microdose.services import audit
-from microdose.services.access import is_linked
+from microdose.services.access import is_linked, require_study
 from microdose.services.actor import Actor
 from microdose.services.checkins import checkins
 from microdose.services.plans import active_plan
@@ -134,6 +135,21 @@ def _require(session: Session, actor: Actor, person_id: uuid.UUID, what: str) ->
     audit.record(session=session, actor=actor, action=what, resource=RESOURCE,
                  subject_person_id=person_id, detail=None)
     return False
+
+
+def person_in_study(
+    *, session: Session, actor: Actor, study_id: uuid.UUID, pseudonym: str
+) -> uuid.UUID:
+    """The person behind ``pseudonym`` in a study the actor owns (researchers see only
+    pseudonyms); ``NotFound`` for another's study, an unknown or a withdrawn pseudonym."""
+    require_study(session=session, actor=actor, study_id=study_id,
+                  resource=Resource.STUDY_DATA, action=Action.READ)
+    found = session.scalars(select(EnrolmentRow.person_id).where(
+        EnrolmentRow.study_id == study_id, EnrolmentRow.pseudonym == pseudonym,
+        EnrolmentRow.withdrawn_at.is_(None))).first()
+    if found is None:
+        raise NotFound("pseudonym: no participant with it in this study")
+    return found
 
 
 def read_schedule(*, session: Session, actor: Actor, person_id: uuid.UUID) -> Schedule:
