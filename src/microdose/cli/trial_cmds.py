@@ -91,15 +91,19 @@ def _ask_sets() -> tuple[int, ...] | None:
     return parse_sets(",".join(answers))
 
 
-def _expectancy(sets: str | None) -> tuple[int, ...] | None:
-    """``--sets`` parsed; without it, asked at a terminal, else not recorded."""
+def _at_terminal() -> bool:
     import sys
 
+    return sys.stdin.isatty()
+
+
+def _expectancy(sets: str | None) -> tuple[int, ...] | None:
+    """``--sets`` parsed; without it, asked at a terminal, else not recorded."""
     from microdose.domain.expectancy import parse_sets
 
     if sets is not None:
         return parse_sets(sets, field="--sets", item_field="--sets item {}")
-    return _ask_sets() if sys.stdin.isatty() else None
+    return _ask_sets() if _at_terminal() else None
 
 
 def _design_text(data: dict[str, Any]) -> str:
