@@ -45,8 +45,11 @@ SetsOpt = Annotated[
     typer.Option(
         "--sets",
         help="Expectancy before the trial: your six SETS answers, 1 (strongly disagree) to "
-        "7 (strongly agree), e.g. 6,2,5,1,6,2 (see `microdose trial design --help`). "
-        "Optional; asked item by item at a terminal when omitted.",
+        "7 (strongly agree), e.g. 6,2,5,1,6,2, to: 1 microdosing will improve my mood; "
+        "2 I am worried the capsules will give me unpleasant side effects; 3 I feel "
+        "confident microdosing will help me; 4 I am concerned it could harm me; 5 I believe "
+        "it will work for me; 6 I feel uneasy about taking the capsules. Optional; asked "
+        "item by item at a terminal when omitted.",
     ),
 ]
 
@@ -139,11 +142,8 @@ def design(
 ) -> None:
     """Draw a balanced, block-randomised allocation and seal its key.
 
-    Expectancy is asked first (optional): the Stanford Expectations of Treatment Scale
-    (SETS; Younger et al. 2012), wording adapted for a microdosing trial, each answered 1
-    (strongly disagree) to 7 (strongly agree): 1 microdosing will improve my mood; 2 the
-    capsules will give me unpleasant side effects (worry); 3 confident it will help me; 4 it
-    could harm me (concern); 5 it will work for me; 6 uneasy about taking the capsules.
+    Expectancy is asked first (optional; --sets): the six statements of the Stanford
+    Expectations of Treatment Scale (SETS; Younger et al. 2012), wording adapted.
     """
     from microdose.domain.protocols import parse_date
     from microdose.services import trials
