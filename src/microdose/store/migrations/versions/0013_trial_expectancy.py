@@ -22,12 +22,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("trial") as batch:
-        batch.add_column(sa.Column("expectancy_answers", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("expectancy_at", UTCDateTime(), nullable=True))
+    op.add_column("trial", sa.Column("expectancy_answers", sa.JSON(), nullable=True))
+    op.add_column("trial", sa.Column("expectancy_at", UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("trial") as batch:
-        batch.drop_column("expectancy_at")
-        batch.drop_column("expectancy_answers")
+    # a plain DROP COLUMN (SQLite 3.35+), not batch mode: copying ``trial`` would drop the
+    # table its envelopes and seal refer to (with foreign keys on, deleting them)
+    op.drop_column("trial", "expectancy_at")
+    op.drop_column("trial", "expectancy_answers")
