@@ -36,6 +36,17 @@ def test_every_instrument_is_documented() -> None:
         assert f"`{instrument.key}`" in text
 
 
+def test_the_expectancy_scale_is_documented_apart() -> None:
+    from microdose.domain.expectancy import EXPECTANCY_INSTRUMENTS
+
+    trials_doc = (ROOT / "docs" / "trials.md").read_text(encoding="utf-8")
+    instruments_doc = (ROOT / "docs" / "instruments.md").read_text(encoding="utf-8")
+    for instrument in EXPECTANCY_INSTRUMENTS.values():
+        assert "Younger" in instruments_doc and "Younger" in trials_doc
+        assert f"`{instrument.key}`" in instruments_doc and instrument.name in trials_doc
+        assert all(item in trials_doc for item in instrument.items)
+
+
 def test_readme_shows_the_two_commands_and_links_every_doc() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make run" in readme and "make test" in readme

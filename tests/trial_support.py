@@ -8,6 +8,7 @@ situation in which crediting the guess would be wrong: the guess does nothing he
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -32,12 +33,20 @@ def new_person(session: Session, name: str) -> Person:
 
 
 def felt_trial(
-    session: Session, person: Person, *, seed: int, effect: float = 2.5, doses: int = 12
+    session: Session,
+    person: Person,
+    *,
+    seed: int,
+    effect: float = 2.5,
+    doses: int = 12,
+    expectancy: Sequence[int] | None = None,
 ) -> dict[str, Condition]:
-    """Design, take every envelope, check in every day, unblind; return the key."""
+    """Design (with ``expectancy``, the SETS answers, if given), take every envelope,
+    check in every day, unblind; return the key."""
     start = journal_today() - timedelta(days=3 * doses + 6)
     create = trials.TrialCreate(
-        past_confirmed=True, doses=doses, protocol="fadiman", start=start, seed=seed
+        past_confirmed=True, doses=doses, protocol="fadiman", start=start, seed=seed,
+        expectancy=expectancy,
     )
     trials.design_trial(session=session, person=person, create=create)
     labels = trials.kit_labels(session=session, person=person)

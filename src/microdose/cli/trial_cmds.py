@@ -40,10 +40,73 @@ MapOpt = Annotated[
     ),
 ]
 
+SetsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sets",
+        help="Expectancy before the trial: your six SETS answers, 1 (strongly disagree) to "
+        "7 (strongly agree), e.g. 6,2,5,1,6,2, to: 1 microdosing will improve my mood; "
+        "2 I am worried the capsules will give me unpleasant side effects; 3 I feel "
+        "confident microdosing will help me; 4 I am concerned it could harm me; 5 I believe "
+        "it will work for me; 6 I feel uneasy about taking the capsules. Optional; asked "
+        "item by item at a terminal when omitted.",
+    ),
+]
+
 trial_app = typer.Typer(
     help="Self-blinded placebo-controlled N-of-1 trials, and blinded study data.",
     no_args_is_help=True,
 )
+
+
+def _expectancy_text(expectancy: dict[str, Any] | None) -> str:
+    if expectancy is None:
+        return (
+            "expectancy before the trial: not recorded (optional: --sets); the report will "
+            "say so"
+        )
+    return (
+        f"expectancy before the trial (SETS): positive {expectancy['positive']:.1f} of 7, "
+        f"negative {expectancy['negative']:.1f} of 7"
+    )
+
+
+def _ask_sets() -> tuple[int, ...] | None:
+    """The six SETS answers asked at the terminal (Enter on the first skips them all)."""
+    from microdose.domain.errors import InvalidInput
+    from microdose.domain.expectancy import SETS, parse_sets
+    from microdose.domain.instruments import parse_item
+
+    typer.echo(f"Expectancy (SETS, optional — press Enter to skip): {SETS.stem}")
+    labels = enumerate(SETS.answer_labels, SETS.min_answer)
+    typer.echo("Answers: " + ", ".join(f"{value} = {label}" for value, label in labels))
+    answers: list[str] = []
+    for number, item in enumerate(SETS.items, start=1):
+        while True:
+            text: str = typer.prompt(f"{number}. {item}", default="", show_default=False)
+            if not text.strip() and number == 1:
+                return None
+            try:
+                answers.append(str(parse_item(SETS, number, text)))
+                break
+            except InvalidInput as exc:
+                typer.secho(f"sets {exc.message}", fg=typer.colors.RED, err=True)
+    return parse_sets(",".join(answers))
+
+
+def _at_terminal() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
+def _expectancy(sets: str | None) -> tuple[int, ...] | None:
+    """``--sets`` parsed; without it, asked at a terminal, else not recorded."""
+    from microdose.domain.expectancy import parse_sets
+
+    if sets is not None:
+        return parse_sets(sets, field="--sets", item_field="--sets item {}")
+    return _ask_sets() if _at_terminal() else None
 
 
 def _design_text(data: dict[str, Any]) -> str:
@@ -51,6 +114,7 @@ def _design_text(data: dict[str, Any]) -> str:
         f"trial designed: {data['doses']} dose days, {data['protocol']}, {data['start']} → "
         f"{data['end']}, {data['block_design']} design, {data['envelopes']} envelopes",
         f"sealed: commitment {data['commitment']}",
+        _expectancy_text(data["expectancy"]),
         "your active plan now follows the trial's schedule",
         "next: `microdose trial kit --pdf kit.pdf` and follow its steps",
     ]
@@ -72,10 +136,15 @@ def design(
     seed: Annotated[
         int | None, typer.Option(help="Reproducible codes and key (testing only: not blind).")
     ] = None,
+    sets: SetsOpt = None,
     yes: YesOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Draw a balanced, block-randomised allocation and seal its key."""
+    """Draw a balanced, block-randomised allocation and seal its key.
+
+    Expectancy is asked first (optional; --sets): the six statements of the Stanford
+    Expectations of Treatment Scale (SETS; Younger et al. 2012), wording adapted.
+    """
     from microdose.domain.protocols import parse_date
     from microdose.services import trials
 
@@ -87,6 +156,7 @@ def design(
         weekdays=weekdays,
         seed=seed,
         past_confirmed=yes,
+        expectancy=_expectancy(sets),
     )
     with state(ctx).session() as (session, person):
         row = trials.design_trial(session=session, person=person, create=create)

@@ -24,6 +24,7 @@ from microdose.reports.trial_words import (
     after_dose_sentence,
     blinding_sentence,
     cgrc_sentence,
+    expectancy_sentence,
     guess_sentence,
     outcome_sentence,
     posterior_sentence,
@@ -34,6 +35,7 @@ from microdose.reports.trial_words import (
     verdict_words,
 )
 from microdose.services.trial_report import PRIMARY_OUTCOME, TrialReport
+from microdose.services.trials import trial_expectancy
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -106,6 +108,7 @@ def conclusion(report: TrialReport) -> list[str]:
     if primary is not None:
         lines.append(f"Verdict on {primary.name}, the primary outcome: {verdict_words(primary)}.")
     lines.append(PRIMARY_WHY)
+    lines.append(expectancy_sentence(trial_expectancy(trial)))
     for o in report.outcomes:
         lines.append(outcome_sentence(o, primary=o.name == PRIMARY_OUTCOME))
         lines += [s for s in [after_dose_sentence(o)] if s]
@@ -249,6 +252,8 @@ def report_dict(report: TrialReport) -> dict[str, Any]:
         "verdict": report.primary.verdict if report.primary else "too_little_data",
         "primary_interval": PRIMARY_INTERVAL,
         "primary_interval_why": PRIMARY_WHY,
+        "expectancy": trial_expectancy(trial),
+        "expectancy_text": expectancy_sentence(trial_expectancy(trial)),
         "prior": report.prior,
         "outcomes": {o.name: outcome_dict(o) for o in report.outcomes},
         "blinding_index": bang_dict(report.blinding_index),

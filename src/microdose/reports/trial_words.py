@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import math
 import re
+from typing import Any
 
 from microdose.analysis.blinding_index import BangIndex
 from microdose.analysis.cgrc import CgrcResult
 from microdose.analysis.n_of_1 import OutcomeResult
 from microdose.analysis.study import Coefficient, Stratum, StudyResult
 from microdose.analysis.trial import Posterior
+from microdose.domain.expectancy import SETS_MIDPOINT
 
 __all__ = [
     "CREDITING",
+    "EXPECTANCY_CAVEAT",
     "GUESS_CAVEAT",
     "PRIMARY_WHY",
     "blinding_sentence",
     "credits_the_guess",
+    "expectancy_sentence",
     "guess_sentence",
     "outcome_sentence",
     "percent",
@@ -56,12 +60,20 @@ CREDITING = tuple(
         r"not the capsule",
         r"\bexplain(s|ed|ing)?\b",
         r"expectation (is|was) doing",
-        r"(guess|expectation|belief|believing)\w* [^.;]*\b(drove|drives|caused|causes|"
-        r"accounts? for|is responsible|moved|adds)\b",
+        r"(guess|expectation|expectanc|belief|believing)\w* [^.;]*\b(drove|drives|caused|"
+        r"causes|accounts? for|is responsible|moved|adds)\b",
         r"\b(due to|because of|driven by|caused by|down to) (the |your |their )?"
-        r"(guess|expectation|belief)",
+        r"(guess|expectation|expectanc|belief)",
         r"followed (your|the|their) guess",
     )
+)
+EXPECTANCY_CAVEAT = (
+    "Expectancy, high or low, does not change what the randomised comparison shows; it "
+    "helps you read how you guessed."
+)
+EXPECTANCY_NOT_ASKED = (
+    "Expectancy before the trial was not recorded: the SETS questions were not answered "
+    "when the trial was designed."
 )
 _VERDICT = {
     "benefit": "a benefit: the whole interval lies on the better side of 0",
@@ -290,4 +302,35 @@ def cgrc_sentence(curve: CgrcResult) -> str:
         f"at the observed rate {curve.observed_cgr:.2f} the curve is near "
         f"{_fmt(observed.estimate)} (observed {_fmt(curve.observed_effect)}). "
         f"{curve.assumption}"
+    )
+
+
+def _leaning(positive: float) -> str:
+    """What the positive subscale says, read against the scale's midpoint (4, neither agree
+    nor disagree): SETS has no published cut-offs, so nothing finer is said."""
+    if positive > SETS_MIDPOINT:
+        return "you expected benefit"
+    if positive < SETS_MIDPOINT:
+        return "you did not expect benefit"
+    return "you were undecided about benefit"
+
+
+def expectancy_sentence(expectancy: dict[str, Any] | None) -> str:
+    """The SETS asked at design, described beside the result (never credited).
+
+    Examples
+    --------
+    >>> words = expectancy_sentence({"positive": 17 / 3, "negative": 5 / 3})
+    >>> words.split(" (SETS")[0]
+    'Before the trial you expected benefit: positive expectancy 5.7 of 7, negative 1.7 of 7'
+    >>> credits_the_guess(words)
+    []
+    """
+    if expectancy is None:
+        return EXPECTANCY_NOT_ASKED
+    positive, negative = float(expectancy["positive"]), float(expectancy["negative"])
+    return (
+        f"Before the trial {_leaning(positive)}: positive expectancy {positive:.1f} of 7, "
+        f"negative {negative:.1f} of 7 (SETS; 1 strongly disagree to 7 strongly agree, no "
+        f"published cut-offs). {EXPECTANCY_CAVEAT}"
     )

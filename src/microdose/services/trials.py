@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from microdose.domain import blinding, protocols
 from microdose.domain.blinding import BlockDesign, Condition
 from microdose.domain.errors import Conflict, InvalidInput, NotFound
+from microdose.domain.expectancy import score_sets
 from microdose.services.plans import create_plan
 from microdose.store.base import utcnow
 from microdose.store.models import DoseRow, Person
@@ -40,6 +41,8 @@ class TrialCreate:
     seed: int | None = None
     #: the person confirmed a start whose first dose days are already behind
     past_confirmed: bool = False
+    #: the six SETS answers (1-7) asked at design; None: not answered (it is optional)
+    expectancy: Sequence[int | None] | None = None
 
 
 def running_trial(*, session: Session, person_id: uuid.UUID) -> TrialRow | None:
@@ -102,13 +105,27 @@ def design_trial(*, session: Session, person: Person, create: TrialCreate) -> Tr
     """
     if running_trial(session=session, person_id=person.id) is not None:
         raise Conflict("a trial is still running: unblind it first", next_step="trial-unblind")
+    expectancy = None if create.expectancy is None else score_sets(create.expectancy)
     allocation, spec = _allocation(create)
     create_plan(
         session=session, person_id=person.id, spec=spec, past_confirmed=create.past_confirmed
     )
     trial = _store_sealed(session, person, create, allocation, spec)
+    if expectancy is not None:
+        trial.expectancy_answers = list(expectancy.answers)
+        trial.expectancy_at = utcnow()
     session.flush()
     return trial
+
+
+def trial_expectancy(trial: TrialRow) -> dict[str, Any] | None:
+    """The SETS asked at design, scored (``positive``, ``negative``, ``answered_at``…),
+    or None when it was not answered."""
+    if trial.expectancy_answers is None:
+        return None
+    scored = score_sets(trial.expectancy_answers).to_dict()
+    at = trial.expectancy_at
+    return {**scored, "answered_at": at.isoformat() if at is not None else None}
 
 
 def _store_sealed(
@@ -367,5 +384,6 @@ def design_summary(trial: TrialRow, blocks: Sequence[blinding.Block]) -> dict[st
         ],
         "commitment": trial.commitment,
         "seeded": trial.seeded,
+        "expectancy": trial_expectancy(trial),
         "smallest_possible_p": min(1.0, 2 / 2 ** len(blocks)),
     }

@@ -1,5 +1,9 @@
 """Tables of self-blinded N-of-1 trials: the trial, its envelopes, and its sealed data key.
 
+The trial row also keeps the expectancy asked when it was designed (the SETS answers and
+when they were given): not a questionnaire response, so nothing that reads responses as
+symptom scores (trends, due lists, reliable change, FHIR) ever sees it.
+
 The data key lives in ``trial_seal``, a child of ``trial`` *without* a ``person_id``:
 exports iterate over tables with a ``person_id``, so the key never leaves the database
 through them. Envelope contents (``trial_envelope.condition``) stay empty until unblinding.
@@ -40,6 +44,9 @@ class TrialRow(Base):
     unblinded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     unblinded_early: Mapped[bool] = mapped_column(Boolean, default=False)
     unblind_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: the six SETS answers (1-7) given when the trial was designed; NULL: not answered
+    expectancy_answers: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
+    expectancy_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class TrialEnvelopeRow(Base):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from microdose.domain import protocols
 from microdose.domain.errors import MicrodoseError, NotFound
+from microdose.domain.expectancy import SETS, validate_sets
 from microdose.reports import text as report_text
 from microdose.reports.words import CHART_CAPTIONS
 from microdose.services import trials
@@ -25,7 +26,7 @@ from microdose.services.people import local_today
 from microdose.store.models import Person
 from microdose.web.api.common import FromDate, ToDate
 from microdose.web.api.insight import check_period
-from microdose.web.pages.forms import FormBase, submit
+from microdose.web.pages.forms import FormBase, submit, whole_number
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
 from microdose.web.platform.state import WebState
@@ -37,13 +38,35 @@ router = APIRouter(dependencies=PAGE_GUARDS, include_in_schema=False)
 
 
 class TrialForm(FormBase):
-    """The trial design form."""
+    """The trial design form, with the six optional SETS statements (``sets_1``…``sets_6``)."""
 
     doses: str = "12"
     protocol: str = "fadiman"
     start: str = ""
     block: str = "pairs"
     confirm_past: str = ""
+    sets_1: str = ""
+    sets_2: str = ""
+    sets_3: str = ""
+    sets_4: str = ""
+    sets_5: str = ""
+    sets_6: str = ""
+
+    def expectancy(self) -> list[int | None] | None:
+        """The SETS answers given, None when none was (the questions are optional).
+
+        Raises
+        ------
+        InvalidInput
+            Naming the first statement (``sets_N``) left out or not 1-7 when some are given.
+        """
+        given = [str(getattr(self, f"sets_{n}")).strip() for n in range(1, 7)]
+        if not any(given):
+            return None
+        answers = [whole_number(t, f"sets_{n}", "1-7") if t else None
+                   for n, t in enumerate(given, 1)]
+        validate_sets(answers, field="sets", item_field="sets_{}")
+        return answers
 
 
 class EnvelopeForm(FormBase):
@@ -137,7 +160,8 @@ def _trial_context(session: Session, person: Person, prior: str) -> dict[str, An
     try:
         result = trials.trial_status(session=session, person=person, today=today)
     except NotFound:
-        return {"trial": None, "today": today, "protocols": [p.value for p in protocols.Protocol]}
+        return {"trial": None, "today": today, "sets": SETS,
+                "protocols": [p.value for p in protocols.Protocol]}
     trial = result.trial
     context: dict[str, Any] = {
         "trial": trial,
@@ -145,6 +169,7 @@ def _trial_context(session: Session, person: Person, prior: str) -> dict[str, An
         "summary": trials.design_summary(trial, result.blocks),
         "today": today,
         "protocols": [p.value for p in protocols.Protocol],
+        "sets": SETS,
     }
     if trial.status == trials.UNBLINDED:
         from microdose.reports.trial_report import report_dict
@@ -197,7 +222,8 @@ def design_trial(
         doses = int(form.doses) if form.doses.strip().isdigit() else -1
         start = protocols.parse_date(form.start, "start") if form.start else local_today(person)
         create = trials.TrialCreate(doses=doses, protocol=form.protocol, start=start,
-                                    block=form.block, past_confirmed=bool(form.confirm_past))
+                                    block=form.block, past_confirmed=bool(form.confirm_past),
+                                    expectancy=form.expectancy())
         row = trials.design_trial(session=session, person=person, create=create)
         return 201, {"trial": str(row.id)}
 
