@@ -37,11 +37,26 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-#: PostgreSQL connections an engine keeps open; the web app runs as many worker threads
-#: (``web.app``), so a request's thread never waits for a connection, and requests queue
-#: in arrival order for a thread instead (the overflow serves the rare thread that holds
-#: two sessions at once, and the CLI)
-POOL_SIZE = int(os.environ.get("MICRODOSE_POOL_SIZE", "8"))
+POOL_ENV = "MICRODOSE_POOL_SIZE"
+#: connections (and web worker threads) per process unless ``MICRODOSE_POOL_SIZE`` says
+DEFAULT_POOL_SIZE = 4
+
+
+def pool_size(environ: dict[str, str] | None = None) -> int:
+    """PostgreSQL connections an engine keeps open, from ``MICRODOSE_POOL_SIZE`` (1–64).
+
+    The web app runs as many worker threads (``web.app``), so a request's thread never
+    waits for a connection and requests queue in arrival order for a thread instead (the
+    same number again as overflow serves the rare thread that holds two sessions at once).
+    Few threads keep the GIL's hand-offs few: on two cores with the database beside the
+    server, 4 gave the best throughput and tail (docs/service.md, Benchmark).
+    """
+    text = (os.environ if environ is None else environ).get(POOL_ENV, "").strip()
+    if not text:
+        return DEFAULT_POOL_SIZE
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise InvalidInput(POOL_ENV, f"{text!r} is not a pool size", allowed="1-64")
+    return int(text)
 
 
 def make_engine(url: str) -> Engine:
@@ -66,8 +81,8 @@ def make_engine(url: str) -> Engine:
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
         engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
-                               poolclass=TimedQueuePool, pool_size=POOL_SIZE,
-                               max_overflow=POOL_SIZE)
+                               poolclass=TimedQueuePool, pool_size=pool_size(),
+                               max_overflow=pool_size())
         install_timing(engine)
         return engine
     raise InvalidInput("database-url", f"unsupported database {backend!r}", allowed=SUPPORTED)

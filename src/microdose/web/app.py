@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException
 from microdose import __version__
 from microdose.domain.errors import MicrodoseError
 from microdose.settings import Settings
-from microdose.store.engine import POOL_SIZE
+from microdose.store.engine import pool_size
 from microdose.web.platform import problems
 from microdose.web.platform.audit_refusals import record_refusal
 from microdose.web.platform.auth import LoginRequired, TooManyAttempts
@@ -171,7 +171,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Size the worker threads to the connection pool (PostgreSQL); release the app's
     database connections when the server stops."""
     if app.state.web.engine.dialect.name == "postgresql":
-        to_thread.current_default_thread_limiter().total_tokens = POOL_SIZE
+        to_thread.current_default_thread_limiter().total_tokens = pool_size()
     yield
     app.state.web.engine.dispose()
 
