@@ -2,25 +2,27 @@
 often any output credits the guess — by simulation, on the code that makes the reports.
 
 Personal trials (``microdose.analysis.n_of_1.analyse_outcome``, the one code path of
-``trial report``), each with AR(1) daily noise (ρ = 0.5, innovations SD 1, continuous):
+``trial report``), simulated by ``calibration_sim`` (AR(1) daily noise, ρ = 0.5):
 
 - ``pairs``: Fadiman dose days (every third day), consecutive dose days paired, the order
   within each pair random; ``weeks``: two dose days a week (days 0 and 3), weeks paired,
   which week of a pair is active random.
 - The capsule adds ``effect`` to the dose day's rating and ``effect / 2`` to each of the
   two days after (the secondary comparison's truth).
-- Guesses follow the felt effect: "active" when the day's rating plus N(0, 1) noise is
-  above 5 + effect/2, "unsure" on 10% of days. The guess does nothing to the ratings.
-
-Blinded study data (``analysis.study.analyze_study``, one timepoint, 120 participants):
-value = 50 + 5·active + N(0, 15), guess "active" when value + N(0, 10) > 55.
+- Guesses follow the felt effect; the guess does nothing to the ratings.
 
 Bang's index: exact coverage of its 95% score interval, by enumerating every
 (correct, incorrect, unsure) outcome of n answers over a grid of true proportions.
 
+Blinded study data (one timepoint, three timepoints, the guess driving the outcome, the
+ANCOVA with a further arm and a covariate, the correct guess rate curve at 0.5):
+``calibration_studies``; a series of N-of-1 trials pooled by random effects (HKSJ and
+the prediction interval): ``calibration_series``.
+
 Targets: coverage 93–97%, type-I error ≤ 5.5%, credited 0%.
 
-Run: ``.venv/bin/python bench/bench_calibration.py [--reps 2000] [--seed 1]``
+Run: ``.venv/bin/python bench/bench_calibration.py [--reps 2000] [--study-reps 1000]
+[--series-reps 400] [--seed 1] [--only personal|studies]``
 """
 
 from __future__ import annotations

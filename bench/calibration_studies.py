@@ -169,18 +169,21 @@ def study_table(reps: int, rng: np.random.Generator) -> list[str]:
         ("guess drives the outcome, OLS", guess_drives),
     )
     rows = [
-        "| design | δ | effect CI cover | effect p ≤ 0.05 | Bang CI cover, active | "
-        "Bang CI cover, placebo | CGRC at 0.5: cover δ | CGRC at 0.5 excl. 0 | credited |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| design | δ | effect's truth | effect CI cover | effect p ≤ 0.05 | Bang CI cover, "
+        "active | Bang CI cover, placebo | CGRC at 0.5: cover δ | CGRC at 0.5 excl. 0 | "
+        "credited |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, simulate in designs:
         for effect in (0.0, 5.0):
             counts: Counts = {}
+            truth = simulate(effect, np.random.default_rng(0)).truth["effect"]
             for rep in range(reps):
                 study_rep(simulate(effect, rng), rep, counts)
             c = {k: pct(v, reps) for k, v in counts.items()}
             rows.append(
-                f"| {name} | {effect:g} | {c['effect cover']} | {c['effect reject']} | "
+                f"| {name} | {effect:g} | {truth:.2f} | {c['effect cover']} | "
+                f"{c['effect reject']} | "
                 f"{c['bang active']} | {c['bang placebo']} | {c['cgrc cover']} | "
                 f"{c['cgrc excl 0']} | {c.get('credited', '0.0%')} |"
             )
