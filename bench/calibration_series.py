@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 from calibration_sim import Design, covers, pct, simulate_units
+from scipy import stats
 
+from microdose.analysis.meta import MetaResult
 from microdose.analysis.series import PersonTrial, SeriesResult, analyse_series
 from microdose.reports.series_report import series_dict, series_text
 from microdose.reports.trial_words import credits_the_guess
@@ -32,6 +34,14 @@ def one_series(k: int, tau: float, mu: float, rng: np.random.Generator) -> Serie
     return analyse_series("mood", trials, mid=1.0, higher_is_better=True)
 
 
+def truncated_hksj(pooled: MetaResult) -> tuple[float, float]:
+    """For comparison only, not in the product: the HKSJ interval with its scale factor q
+    truncated at 1 (Knapp & Hartung 2003; Röver, Knapp & Friede 2015), i.e. the SE never
+    below the Wald SE."""
+    half = float(stats.t.ppf(0.975, pooled.df)) * max(pooled.se, pooled.se_wald)
+    return (pooled.estimate - half, pooled.estimate + half)
+
+
 def series_rep(k: int, tau: float, mu: float, rng: np.random.Generator) -> dict[str, bool]:
     """One series: which intervals held their truth, whether the test rejected."""
     result = one_series(k, tau, mu, rng)
@@ -46,6 +56,8 @@ def series_rep(k: int, tau: float, mu: float, rng: np.random.Generator) -> dict[
         "reject": pooled.p <= 0.05,
         "wald": covers(pooled.ci95_wald, mu),
         "wald reject": not covers(pooled.ci95_wald, 0.0),
+        "q≥1": covers(truncated_hksj(pooled), mu),
+        "q≥1 reject": not covers(truncated_hksj(pooled), 0.0),
         "prediction": covers(pooled.prediction95, new_person),
         "credited": bool(credits_the_guess(text)),
     }
@@ -55,10 +67,12 @@ def series_table(reps: int, rng: np.random.Generator) -> list[str]:
     """Markdown rows: one per (people, τ, μ)."""
     rows = [
         "| people | τ | μ | HKSJ CI cover | HKSJ p ≤ 0.05 | Wald CI cover | Wald excl. 0 | "
-        "prediction cover (new person) | pooled | credited |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "prediction cover (new person) | HKSJ q ≥ 1 cover* | HKSJ q ≥ 1 excl. 0* | pooled | "
+        "credited |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    keys = ("hksj", "reject", "wald", "wald reject", "prediction")
+    print(*rows, sep="\n")
+    keys = ("hksj", "reject", "wald", "wald reject", "prediction", "q≥1", "q≥1 reject")
     for k, tau, mu in SCENARIOS:
         found = [series_rep(k, tau, mu, rng) for _ in range(reps)]
         pooled = [f for f in found if f["pooled"]]
@@ -66,7 +80,8 @@ def series_table(reps: int, rng: np.random.Generator) -> list[str]:
         credited = pct(sum(f["credited"] for f in found), reps)
         rows.append(
             f"| {k} | {tau:g} | {mu:g} | {c['hksj']} | {c['reject']} | {c['wald']} | "
-            f"{c['wald reject']} | {c['prediction']} | {pct(len(pooled), reps)} | {credited} |"
+            f"{c['wald reject']} | {c['prediction']} | {c['q≥1']} | {c['q≥1 reject']} | "
+            f"{pct(len(pooled), reps)} | {credited} |"
         )
         print(rows[-1], flush=True)
     return rows

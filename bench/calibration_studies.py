@@ -174,6 +174,7 @@ def study_table(reps: int, rng: np.random.Generator) -> list[str]:
         "credited |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    print(*rows, sep="\n")
     for name, simulate in designs:
         for effect in (0.0, 5.0):
             counts: Counts = {}
@@ -248,6 +249,7 @@ def ancova_table(reps: int, rng: np.random.Generator) -> list[str]:
         f"| δ | what | {head} | credited |",
         "|---|---|" + "---|" * len(ANCOVA_TERMS) + "---|",
     ]
+    print(*rows, sep="\n")
     for effect in (0.0, 5.0):
         counts: Counts = {}
         for _ in range(reps):
