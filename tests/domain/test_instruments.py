@@ -140,6 +140,15 @@ def test_norms() -> None:
     assert threshold("gad7") == pytest.approx(6.4, abs=0.05)
 
 
+def test_the_change_worth_reading_is_the_nhs_talking_therapies_threshold() -> None:
+    from microdose.domain.instrument_cutoffs import CHANGE_GUIDES
+
+    assert (CHANGE_GUIDES["phq9"].size, CHANGE_GUIDES["gad7"].size) == (6, 4)
+    assert {g.kind for k, g in CHANGE_GUIDES.items() if k != "who5"} == {"reliable"}
+    assert CHANGE_GUIDES["who5"].kind == "meaningful"  # no reliability figure in CLINICAL.md
+    assert "dass21" not in CHANGE_GUIDES  # nothing published in our reference
+
+
 @pytest.mark.parametrize("alias", ["phq9", "PHQ-9", "phq-9", "PHQ9", " Phq_9 "])
 def test_get_instrument_aliases(alias: str) -> None:
     assert get_instrument(alias) is PHQ9

@@ -282,7 +282,8 @@ def test_caseload_page_explains_and_invites(service: Service) -> None:
     page = client.get("/clinician")
     assert page.status_code == 200
     assert "8 → 17 (+9)" in page.text and "reliably worse" in page.text
-    assert "What the numbers mean" in page.text and "±4.7" in page.text
+    assert "What the numbers mean" in page.text and "measurement error alone" in page.text
+    assert "±4.7" not in page.text and "Jacobson" not in page.text  # NHS Talking Therapies only
     made = client.post("/clinician/invitations", data={"csrf_token": token})
     assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
     code = re.search(r"<code>([0-9A-Z]{5}-[0-9A-Z]{5})</code>", made.text)

@@ -56,7 +56,7 @@ def test_reminders_set_on_a_phone_show_as_the_due_card(phone: Journey, browser: 
     wrap = j.page.locator(".table-wrap", has=j.page.locator("table.stack"))
     widths = wrap.evaluate("w => [w.scrollWidth, w.clientWidth]")
     assert widths[0] <= widths[1], widths
-    assert "Noise band" in wrap.inner_text()
+    assert "Change worth reading" in wrap.inner_text()
     j.shot("today")
     card.locator("a[href='/questionnaires/phq9']").click()
     j.page.wait_for_url("**/questionnaires/phq9")

@@ -33,6 +33,25 @@ def test_questionnaire_flags_are_words_and_the_result_says_which_way_is_better(
     assert "suicidal ideation" not in listing and "suicidal_ideation" not in listing
 
 
+def test_the_change_worth_reading_is_the_nhs_talking_therapies_threshold_everywhere(
+    api: TestClient,
+) -> None:
+    for day, total in (("2026-03-02", [2] * 8 + [0]), ("2026-03-16", [1] * 8 + [0])):
+        answers = {"answers": total, "date": day}  # 16 → 8: a reliable improvement
+        assert api.post("/api/v1/questionnaires/phq9/responses", json=answers).status_code == 201
+    who5 = {"answers": [3, 3, 3, 3, 3], "date": "2026-03-16"}
+    assert api.post("/api/v1/questionnaires/who5/responses", json=who5).status_code == 201
+    listing = api.get("/questionnaires", params={"month": "2026-03"}).text
+    assert "reliable at 6 points or more, NHS Talking Therapies" in listing
+    assert "meaningful at 10 percentage points or more, Topp et al. 2015" in listing
+    result = api.get("/questionnaires/phq9/latest").text
+    assert "A change of 6 points or more is reliable (NHS Talking Therapies)." in result
+    today = api.get("/").text
+    assert "reliable at 6 points or more, NHS Talking Therapies" in today
+    for page in (listing, result, today):
+        assert "±4.7" not in page and "±6.4" not in page and "Noise band" not in page
+
+
 def test_a_journal_entry_over_the_limit_is_refused_not_cut(api: TestClient) -> None:
     from tests.web.conftest import csrf_token
 

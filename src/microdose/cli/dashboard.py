@@ -13,16 +13,12 @@ from microdose.cli.measure_cmds import JsonOpt
 from microdose.cli.output import print_json, state
 from microdose.domain.checkins import RATINGS
 from microdose.domain.errors import Conflict
-from microdose.reports.words import better_text, flag_text, plural
+from microdose.reports.words import better_text, change_short, flag_text, plural
 from microdose.settings import demo_database_url
 
 if TYPE_CHECKING:
     from microdose.services.demo import DemoSummary
     from microdose.services.overview import Status
-
-#: change that measurement error alone can produce (Jacobson–Truax 1.96·S_diff, CLINICAL.md)
-NOISE_BAND = {"phq9": "±4.7", "gad7": "±6.4", "who5": "±10 %-points"}
-
 
 def _score_cell(score: dict[str, Any]) -> str:
     if "subscales" in score:
@@ -51,7 +47,8 @@ def show_status(result: Status) -> None:
     console.print(Panel("\n".join(lines), title="microdose · today"))
     if result.latest:
         table = Table(title="Latest scores")
-        for column in ("instrument", "date", "score", "band", "uncertainty", "better", "flags"):
+        columns = ("instrument", "date", "score", "band", "change worth reading", "better", "flags")
+        for column in columns:
             table.add_column(column)
         for key, score in result.latest.items():
             table.add_row(
@@ -59,13 +56,13 @@ def show_status(result: Status) -> None:
                 score["date"],
                 _score_cell(score),
                 score.get("severity") or "",
-                NOISE_BAND.get(key, ""),
+                change_short(key) or "",
                 better_text(key).removesuffix(" is better"),
                 flag_text(score["flags"]) if score["flags"] else "",
             )
         console.print(table)
         console.print(
-            "Changes inside the uncertainty band can be measurement noise. "
+            "A change smaller than the one worth reading can be measurement noise. "
             "Open-label results cannot separate the substance from expectation."
         )
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 __all__ = [
+    "CHANGE_GUIDES",
     "CRISIS_FLAGS",
     "CRISIS_ITEMS",
     "DASS21_BANDS",
@@ -38,6 +39,7 @@ __all__ = [
     "WHO5_MEANINGFUL_CHANGE_PERCENT",
     "WHO5_PERCENT_PER_POINT",
     "Bands",
+    "ChangeGuide",
     "Norm",
 ]
 
@@ -191,6 +193,46 @@ NORMS: Mapping[str, Norm] = MappingProxyType(
             source="Jacobson & Truax 1991 (JCCP 59:12); r is the GAD-7 test-retest "
             "reliability of Spitzer et al. 2006 (Arch Intern Med 166:1092); SD an unconfirmed "
             "reference value",
+        ),
+    }
+)
+
+
+
+@dataclass(frozen=True)
+class ChangeGuide:
+    """The smallest change of a person's score worth reading on one instrument.
+
+    Attributes
+    ----------
+    size : float
+        The change, in ``unit``, at or above which it counts.
+    unit : str
+        ``"points"`` or ``"percentage points"``.
+    kind : str
+        ``"reliable"`` (beyond measurement error) or ``"meaningful"`` (a minimal important
+        change: our reference has no reliable-change figure for the instrument).
+    source : str
+        Where the figure comes from, as printed beside it.
+    """
+
+    size: float
+    unit: str
+    kind: str
+    source: str
+
+
+#: What a change between a person's two scores means: one source for the pages, the terminal
+#: and the reports. PHQ-9 and GAD-7: the NHS Talking Therapies reliable-change thresholds
+#: (above). WHO-5: CLINICAL.md has no reliability figure, only the meaningful change of 10
+#: percentage points (Topp et al. 2015). DASS-21: no figure in our reference, so none is shown.
+_NHS_TT = "NHS Talking Therapies"
+CHANGE_GUIDES: Mapping[str, ChangeGuide] = MappingProxyType(
+    {
+        "phq9": ChangeGuide(PHQ9_RELIABLE_IMPROVEMENT, "points", "reliable", _NHS_TT),
+        "gad7": ChangeGuide(GAD7_RELIABLE_IMPROVEMENT, "points", "reliable", _NHS_TT),
+        "who5": ChangeGuide(
+            WHO5_MEANINGFUL_CHANGE_PERCENT, "percentage points", "meaningful", "Topp et al. 2015"
         ),
     }
 )

@@ -1,15 +1,28 @@
 """Small wording rules, one place for the CLI, the pages and the PDF.
 
 ``plural(1, "point")`` is "1 point"; a range whose ends round to the same value is shown
-once ("2.0 mg", not "2.0–2.0 mg"); a questionnaire's flag is said in words; and each
-scale says which direction is better. Nothing here imports more than the domain.
+once ("2.0 mg", not "2.0–2.0 mg"); a questionnaire's flag is said in words; each scale
+says which direction is better; and the change worth reading on each questionnaire is said
+from the domain's one table of it (``CHANGE_GUIDES``). Nothing here imports more than the
+domain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["CHART_CAPTIONS", "FLAG_WORDS", "better_text", "flag_text", "plural", "range_text"]
+from microdose.domain.instrument_cutoffs import CHANGE_GUIDES
+
+__all__ = [
+    "CHART_CAPTIONS",
+    "FLAG_WORDS",
+    "better_text",
+    "change_short",
+    "change_text",
+    "flag_text",
+    "plural",
+    "range_text",
+]
 
 #: what each chart shows and how to read it, beside the chart on every page
 CHART_CAPTIONS = {
@@ -55,3 +68,29 @@ def flag_text(flags: Iterable[str]) -> str:
 def better_text(key: str) -> str:
     """``lower is better`` or ``higher is better`` for an instrument key or a rating name."""
     return "lower is better" if key in LOWER_IS_BETTER else "higher is better"
+
+
+def change_short(key: str) -> str | None:
+    """``reliable at 6 points or more, NHS Talking Therapies``: the change worth reading on
+    an instrument, for a table cell (None where our reference has no figure, e.g. DASS-21)."""
+    guide = CHANGE_GUIDES.get(key)
+    if guide is None:
+        return None
+    return f"{guide.kind} at {guide.size:g} {guide.unit} or more, {guide.source}"
+
+
+def change_text(key: str) -> str | None:
+    """``a change of 6 points or more is reliable (NHS Talking Therapies)``; WHO-5's is
+    ``meaningful`` (our reference gives it no reliable-change figure); None without a figure.
+
+    Examples
+    --------
+    >>> change_text("phq9")
+    'a change of 6 points or more is reliable (NHS Talking Therapies)'
+    >>> change_text("who5")
+    'a change of 10 percentage points or more is meaningful (Topp et al. 2015)'
+    """
+    guide = CHANGE_GUIDES.get(key)
+    if guide is None:
+        return None
+    return f"a change of {guide.size:g} {guide.unit} or more is {guide.kind} ({guide.source})"

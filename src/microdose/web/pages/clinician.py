@@ -6,7 +6,7 @@
 - ``GET  /clinician/invitations``: back to ``/clinician`` (a reload never shows a code again).
 - ``POST /clinician/links/{link_id}/revoke`` (form) → ``/clinician?revoked=1``.
 - ``GET  /clinician/people/{person_id}``: timeline, charts (drawn by ``static/charts.js``),
-  questionnaire changes with their noise bands, the PDF report link, open alerts.
+  questionnaire changes with the change worth reading on each, the PDF report link, open alerts.
 - ``POST /clinician/alerts/{alert_id}/acknowledge`` (form, note required) → back to the
   person with a confirmation.
 
@@ -35,7 +35,7 @@ from microdose.reports.pdf import FLAG_TEXT
 from microdose.services import caseload, clinician_views
 from microdose.services.access import Actor
 from microdose.web.api.clinician import audited_read, chart_list
-from microdose.web.pages.forms import NOISE_BAND, FormBase
+from microdose.web.pages.forms import CHANGE_CELLS, FormBase
 from microdose.web.platform.deps import ActorDep, StateDep
 from microdose.web.platform.service_deps import SERVICE_PAGE_GUARDS, perform_as
 from microdose.web.platform.state import WebState
@@ -60,7 +60,7 @@ def _checkin_text(row: dict[str, Any]) -> str:
 
 
 def questionnaire_text(row: dict[str, Any]) -> str:
-    """A response's score in words, with the noise band of its total where one is known."""
+    """A response's score in words, with the change worth reading on it where one is known."""
     name = instruments.get_instrument(row["instrument"]).name
     score = row.get("score") or {}
     if "subscales" in score:
@@ -68,10 +68,10 @@ def questionnaire_text(row: dict[str, Any]) -> str:
                  for key, sub in score["subscales"].items()]
         text = f"{name}: " + ", ".join(parts)
     elif "percent" in score:
-        text = f"{name}: {score['percent']}% ({score.get('severity')}; noise {NOISE_BAND['who5']})"
+        text = f"{name}: {score['percent']}% ({score.get('severity')}; {CHANGE_CELLS['who5']})"
     else:
-        noise = NOISE_BAND.get(row["instrument"])
-        band = f"; noise {noise}" if noise else ""
+        guide = CHANGE_CELLS.get(row["instrument"])
+        band = f"; {guide}" if guide else ""
         text = f"{name}: {row['total']} ({row['severity']}{band})"
     flags = [FLAG_TEXT.get(flag, flag) for flag in row.get("flags") or ()]
     return text + ("; " + "; ".join(flags) if flags else "")
@@ -158,7 +158,6 @@ def _caseload_context(session: Session, actor: Actor) -> dict[str, Any]:
         "entries": [{"entry": e, "phq9": phq9_view(e)} for e in entries],
         "links": list(reversed(links)),
         "reliable": PHQ9_RELIABLE_DETERIORATION,
-        "noise": NOISE_BAND["phq9"],
         "window": caseload.MISSED_WINDOW_DAYS,
         "recent": caseload.RECENT_DAYS,
     }
@@ -266,7 +265,7 @@ def person_page(
     person_id: uuid.UUID, request: Request, state: StateDep, actor: ActorDep,
     acknowledged: str | None = None, all: bool = False,
 ) -> HTMLResponse:
-    """One linked person: timeline, charts, changes with their noise, open alerts."""
+    """One linked person: timeline, charts, changes with the change worth reading, open alerts."""
     return _person_page(request, state, actor, person_id, {"acknowledged": acknowledged},
                         everything=all)
 

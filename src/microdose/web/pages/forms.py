@@ -9,14 +9,19 @@ from __future__ import annotations
 import datetime as dt
 
 from microdose.domain.errors import InvalidInput
+from microdose.domain.instrument_cutoffs import CHANGE_GUIDES
+from microdose.reports.words import change_short, change_text
 from microdose.services.people import local_today
 from microdose.store.models import Person
 from microdose.web.platform.idempotency import Work, perform
 from microdose.web.platform.state import WebState
 from microdose.web.schemas.inputs import InputModel
 
-#: change that measurement error alone can produce (Jacobson–Truax 1.96·S_diff, CLINICAL.md)
-NOISE_BAND = {"phq9": "±4.7 points", "gad7": "±6.4 points", "who5": "±10 percentage points"}
+#: the change worth reading on each questionnaire, from the domain's one table of it
+#: (``domain.instrument_cutoffs.CHANGE_GUIDES``: NHS Talking Therapies reliable change for
+#: PHQ-9 and GAD-7, WHO-5's meaningful change); a sentence, and a table cell
+CHANGE_WORDS: dict[str, str] = {key: change_text(key) or "" for key in CHANGE_GUIDES}
+CHANGE_CELLS: dict[str, str] = {key: change_short(key) or "" for key in CHANGE_GUIDES}
 
 
 class FormBase(InputModel):

@@ -32,7 +32,7 @@ from microdose.services.plans import active_plan
 from microdose.services.preferences import preferences_of
 from microdose.services.trials import running_trial
 from microdose.store.models import Person
-from microdose.web.pages.forms import NOISE_BAND, FormBase, form_date, submit, whole_number
+from microdose.web.pages.forms import CHANGE_CELLS, FormBase, form_date, submit, whole_number
 from microdose.web.pages.paging import by_month, parse_month
 from microdose.web.pages.reminder_context import due_context
 from microdose.web.pages.safety import safety_summary
@@ -110,7 +110,7 @@ def today_context(state: WebState, session: Session, person: Person) -> dict[str
         "factors": preferences_of(person).factors,
         "anchors": RATING_ANCHORS,
         "side_effects": SIDE_EFFECTS,
-        "noise": NOISE_BAND,
+        "change_cells": CHANGE_CELLS,
         **due_context(session, person),
     }
 

@@ -21,7 +21,7 @@ from microdose.services.plans import active_plan, create_plan
 from microdose.services.questionnaires import responses
 from microdose.services.safety import person_region, reminders_paused, submit_response
 from microdose.store.models import Person, ResponseRow
-from microdose.web.pages.forms import NOISE_BAND, FormBase, submit
+from microdose.web.pages.forms import CHANGE_CELLS, CHANGE_WORDS, FormBase, submit
 from microdose.web.pages.paging import by_month, parse_month
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
@@ -64,7 +64,8 @@ def _instrument(key: str) -> instruments.Instrument:
 def questionnaires_page(
     request: Request, state: StateDep, month: str | None = None, saved: str | None = None
 ) -> HTMLResponse:
-    """The questionnaires, which are due, and the stored scores by month with their noise."""
+    """The questionnaires, which are due, and the stored scores by month, each with its change
+    worth reading."""
     start = parse_month(month)
     with state.sessions() as session:
         person = state.person(session)
@@ -77,8 +78,8 @@ def questionnaires_page(
     return render(
         request,
         "measures/questionnaires.html",
-        {"instruments": instruments.INSTRUMENTS, "due": due, "noise": NOISE_BAND, "saved": saved,
-         "page": by_month(rows, lambda row: row.local_date, start)},
+        {"instruments": instruments.INSTRUMENTS, "due": due, "change_cells": CHANGE_CELLS,
+         "saved": saved, "page": by_month(rows, lambda row: row.local_date, start)},
     )
 
 
@@ -183,7 +184,7 @@ def questionnaire_result(request: Request, state: StateDep, key: str) -> HTMLRes
         "inst": inst,
         "row": rows[-1],
         "previous": rows[-2] if len(rows) > 1 else None,
-        "noise": NOISE_BAND.get(inst.key),
+        "guide": CHANGE_WORDS.get(inst.key),
         "crisis": has_crisis_flag(list(rows[-1].flags)),
     }
     return render(request, "measures/questionnaire_result.html", context)
