@@ -89,13 +89,30 @@ def test_hksj_interval_matches_statsmodels(k: int) -> None:
     ref = combine_effects(y, v, method_re="dl", use_t=True)
     row = "random effect wls" if ref.tau2 > 0 else "fixed effect wls"
     frame = ref.summary_frame()
+    wald = ref.sd_eff_w_re if ref.tau2 > 0 else ref.sd_eff_w_fe
     assert (result.tau2 > 0) == (ref.tau2 > 0)
-    assert result.se == pytest.approx(frame.loc[row, "sd_eff"], rel=1e-10)
-    assert result.ci95[0] == pytest.approx(frame.loc[row, "ci_low"], rel=1e-10)
-    assert result.ci95[1] == pytest.approx(frame.loc[row, "ci_upp"], rel=1e-10)
+    # the modification (Knapp & Hartung 2003): max(1, q) ⇔ the larger of the HKSJ SE and
+    # the Wald SE, each from statsmodels
+    assert result.se == pytest.approx(max(frame.loc[row, "sd_eff"], wald), rel=1e-10)
+    t = stats.t.ppf(0.975, k - 1)  # scipy's quantile, as statsmodels' row uses
+    if frame.loc[row, "sd_eff"] >= wald:  # q ≥ 1: statsmodels' own interval
+        assert result.ci95[0] == pytest.approx(frame.loc[row, "ci_low"], rel=1e-10)
+        assert result.ci95[1] == pytest.approx(frame.loc[row, "ci_upp"], rel=1e-10)
+    else:
+        mean = frame.loc[row, "eff"]
+        assert result.ci95 == pytest.approx((mean - t * wald, mean + t * wald), rel=1e-10)
     assert result.df == k - 1
-    # the p-value: scipy's t distribution on k − 1 df at estimate / HKSJ SE
+    # the p-value: scipy's t distribution on k − 1 df at estimate / SE
     assert result.p == pytest.approx(2 * stats.t.sf(abs(result.estimate / result.se), k - 1))
+
+
+def test_the_modification_applies_when_q_is_below_one() -> None:
+    # three nearly equal effects with large variances: q = Σw(y − μ)²/(k − 1) ≪ 1, so plain
+    # HKSJ would be narrower than Wald; the modified SE is the Wald SE (Röver et al. 2015)
+    result = random_effects([1.0, 1.1, 0.9], [1.0, 1.0, 1.0], method="DL")
+    assert result.tau2 == 0.0 and result.se == pytest.approx(result.se_wald)
+    half = stats.t.ppf(0.975, 2) * result.se_wald
+    assert result.ci95 == pytest.approx((1.0 - half, 1.0 + half))
 
 
 def test_prediction_interval_by_higgins_2009() -> None:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
+from scipy import stats
 from tests.conftest import SBMD_DIR
 
 from microdose.analysis.study import StudyData, analyze_study, ols, random_intercept
@@ -62,6 +63,14 @@ def test_random_intercept_reml_matches_statsmodels(mood: pd.DataFrame, formula: 
     for i, name in enumerate(names):
         assert ours.coefficients[name].se == pytest.approx(gls.bse[i], rel=1e-3)
         assert ours.coefficients[name].se == pytest.approx(ref.bse_fe[name], rel=1e-2)
+    # inference on t with participants − fixed effects df (scipy's t), not statsmodels' z
+    df = mood.trial_id.nunique() - len(names)
+    assert ours.df == df
+    for name in names:
+        c = ours.coefficients[name]
+        half = stats.t.ppf(0.975, df) * c.se
+        assert c.ci95 == pytest.approx((c.estimate - half, c.estimate + half), rel=1e-12)
+        assert c.p == pytest.approx(2 * stats.t.sf(abs(c.estimate / c.se), df), rel=1e-12)
 
 
 def test_boundary_without_between_person_variance() -> None:
