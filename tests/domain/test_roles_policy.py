@@ -39,6 +39,8 @@ participant enrolment read own
 participant enrolment write own
 participant study read enrolled
 participant audit read own
+participant reminders read own
+participant reminders write own
 clinician journal read linked
 clinician alerts read linked
 clinician alerts write linked
@@ -47,11 +49,15 @@ clinician account write own
 clinician clinician_link read own
 clinician clinician_link write own
 clinician caseload read own
+clinician reminders read linked
+clinician reminders write linked
 researcher account read own
 researcher account write own
 researcher study read own
 researcher study write own
 researcher study_data read own
+researcher reminders read in_own_study
+researcher reminders write in_own_study
 admin journal read linked
 admin alerts read linked
 admin alerts write linked
@@ -64,6 +70,8 @@ admin clinician_link write own
 admin caseload read own
 admin audit read own
 admin audit read other
+admin reminders read linked
+admin reminders write linked
 """
 
 ALLOWED = {tuple(line.split()) for line in EXPECTED_ALLOWED.strip().splitlines()}
@@ -73,7 +81,7 @@ EVERY = list(itertools.product(Role, Resource, Action, Relation))
 def test_the_expected_table_lists_only_real_names() -> None:
     names = {str(x) for x in [*Role, *Resource, *Action, *Relation]}
     assert all(set(combo) <= names for combo in ALLOWED)
-    assert len(ALLOWED) == 37
+    assert len(ALLOWED) == 45
 
 
 @pytest.mark.parametrize(("role", "resource", "action", "relation"), EVERY,
@@ -112,10 +120,42 @@ def test_the_rules_in_words_hold() -> None:
                    itertools.product(Role, (Resource.STUDY_DATA, Resource.AUDIT), Relation))
 
 
+def test_reminder_schedules_follow_the_person_their_carers_and_their_studys_researcher() -> None:
+    for action in Action:
+        assert allowed(Role.PARTICIPANT, action, Resource.REMINDERS, Relation.OWN)
+        for carer in (Role.CLINICIAN, Role.ADMIN):
+            assert allowed(carer, action, Resource.REMINDERS, Relation.LINKED)
+            assert not allowed(carer, action, Resource.REMINDERS, Relation.OWN)
+        assert allowed(Role.RESEARCHER, action, Resource.REMINDERS, Relation.IN_OWN_STUDY)
+        for role in Role:  # someone else's schedule: as if the person did not exist
+            assert not allowed(role, action, Resource.REMINDERS, Relation.OTHER)
+            assert decide(role, action, Resource.REMINDERS, Relation.OTHER).status == "not_found"
+    # a researcher's own study never stands in for the person's own or a clinician's link
+    for relation in (Relation.OWN, Relation.LINKED, Relation.ENROLLED):
+        assert not allowed(Role.RESEARCHER, Action.READ, Resource.REMINDERS, relation)
+
+
+def test_a_person_in_the_actors_study_opens_nothing_but_the_reminder_schedule() -> None:
+    for role, resource, action in itertools.product(Role, Resource, Action):
+        if (role, resource) != (Role.RESEARCHER, Resource.REMINDERS):
+            assert not allowed(role, action, resource, Relation.IN_OWN_STUDY), (role, resource)
+    # a researcher reaches a participant's journal and alerts under no relation at all
+    for resource, action, relation in itertools.product(
+            (Resource.JOURNAL, Resource.ALERTS, Resource.ENROLMENT), Action, Relation):
+        assert decide(Role.RESEARCHER, action, resource, relation).status == "forbidden"
+    # and it is audited: another person's data
+    assert is_access_to_another(Relation.IN_OWN_STUDY, Resource.REMINDERS)
+    assert not is_access_to_another(Relation.OWN, Resource.REMINDERS)
+
+
 def test_relation_to_a_person() -> None:
     assert person_relation("a", "a", linked=True) is Relation.OWN
     assert person_relation("a", "b", linked=True) is Relation.LINKED
     assert person_relation(None, "b", linked=False) is Relation.OTHER
+    assert person_relation(None, "b", linked=False, in_own_study=True) is Relation.IN_OWN_STUDY
+    # the first that holds: own, then linked, then in one's study
+    assert person_relation("a", "a", linked=False, in_own_study=True) is Relation.OWN
+    assert person_relation(None, "b", linked=True, in_own_study=True) is Relation.LINKED
 
 
 def test_which_accesses_are_audited() -> None:

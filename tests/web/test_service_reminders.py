@@ -1,5 +1,6 @@
 """Reminders in the service: who sets a schedule (API), the pause wins, audit entries, and
-the email sender against a real local SMTP server (aiosmtpd), on SQLite and PostgreSQL."""
+the email sender against a real local SMTP server (aiosmtpd), on SQLite and PostgreSQL —
+including what a refused send and a failed commit after the send do (at least once)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 from starlette.testclient import TestClient
 from tests.web.service_world import World
 
 from microdose.services.reminder_mail import send_due, smtp_config
 from microdose.settings import Settings
+from microdose.store.reminder_models import ReminderSentRow
 from microdose.store.service_models import AuditRow
 
 SCHEDULE = {"checkin_time": "07:30", "dose_time": None, "questionnaire_time": "10:00",
@@ -86,8 +88,12 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
+        #: answer every message with a permanent refusal instead of accepting it
+        self.refuse = False
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return "554 5.7.1 refused"
         self.messages.append(email.message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -127,7 +133,7 @@ def test_the_sender_emails_what_is_due_once(
     assert send_due(engine=engine, config=config, now=early).sent == 0
     noon = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # 12:00: check-in and PHQ-9 are due
     report = send_due(engine=engine, config=config, now=noon)
-    assert report.to_dict() == {"sent": 2, "already_sent": 0, "failed": 0}
+    assert report.to_dict() == {"sent": 2, "already_sent": 0, "failed": 0, "unrecorded": 0}
     assert send_due(engine=engine, config=config, now=noon).sent == 0  # never twice
     assert len(inbox.messages) == 2
     assert {m["To"] for m in inbox.messages} == {"p1@example.org"}  # p2 paused
@@ -208,3 +214,84 @@ def test_a_researcher_sets_reminders_by_pseudonym(service: tuple[TestClient, Wor
             AuditRow.actor_account_id == world.actors["r1"].account_id,
             AuditRow.subject_person_id == world.person("p1"))).all()
     assert {"reminders.write", "reminders.read"} <= set(actions)
+
+
+NOON = datetime(2026, 3, 10, 11, 0, tzinfo=UTC)  # 12:00 in Berlin: the check-in is due
+
+
+def _sent_rows(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return len(connection.execute(select(ReminderSentRow.id)).all())
+
+
+def test_a_refused_send_is_rolled_back_and_tried_again(
+    service: tuple[TestClient, World], smtp: tuple[Inbox, int],
+) -> None:
+    client, world = service
+    inbox, port = smtp
+    assert _put(client, world, "p1", "p1", questionnaires={}).status_code == 200
+    engine = client.app.state.web.engine  # type: ignore[attr-defined]
+    config = smtp_config(_settings(port))
+    inbox.refuse = True
+    assert send_due(engine=engine, config=config, now=NOON).to_dict() == {
+        "sent": 0, "already_sent": 0, "failed": 1, "unrecorded": 0}
+    assert _sent_rows(engine) == 0 and inbox.messages == []  # the claim was rolled back
+    inbox.refuse = False
+    assert send_due(engine=engine, config=config, now=NOON).sent == 1
+    assert len(inbox.messages) == 1 and _sent_rows(engine) == 1
+
+
+def _fail_commits_after_the_insert(engine: Engine) -> None:
+    """From now on, every transaction that inserts a ``reminder_sent`` row fails at COMMIT
+    (not before): a trigger adds a row that breaks a deferred foreign key, checked only when
+    the transaction commits. The real database refuses; nothing of ours is replaced."""
+    postgres = engine.dialect.name == "postgresql"
+    integer = "integer" if postgres else "INTEGER"
+    statements = [
+        f"CREATE TABLE doom_parent (id {integer} PRIMARY KEY)",
+        f"CREATE TABLE doom (parent {integer} REFERENCES doom_parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)",
+    ]
+    if postgres:
+        statements += [
+            "CREATE FUNCTION doom_insert() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN INSERT INTO doom VALUES (1); RETURN NEW; END $$",
+            "CREATE TRIGGER doom_commit AFTER INSERT ON reminder_sent "
+            "FOR EACH ROW EXECUTE FUNCTION doom_insert()",
+        ]
+    else:
+        statements.append("CREATE TRIGGER doom_commit AFTER INSERT ON reminder_sent "
+                          "BEGIN INSERT INTO doom VALUES (1); END")
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def _let_commits_succeed(engine: Engine) -> None:
+    on = " ON reminder_sent" if engine.dialect.name == "postgresql" else ""
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TRIGGER doom_commit{on}"))
+
+
+def test_a_commit_failing_after_the_send_means_the_email_is_sent_again(
+    service: tuple[TestClient, World], smtp: tuple[Inbox, int],
+) -> None:
+    """At least once, by design: an email the server accepted but whose record was lost is
+    sent again by the next run (a duplicate), never silently dropped."""
+    client, world = service
+    inbox, port = smtp
+    assert _put(client, world, "p1", "p1", questionnaires={}).status_code == 200
+    engine = client.app.state.web.engine  # type: ignore[attr-defined]
+    config = smtp_config(_settings(port))
+    _fail_commits_after_the_insert(engine)
+    report = send_due(engine=engine, config=config, now=NOON)
+    assert report.to_dict() == {"sent": 0, "already_sent": 0, "failed": 0, "unrecorded": 1}
+    assert len(inbox.messages) == 1  # it went out before the commit failed …
+    assert _sent_rows(engine) == 0  # … and nothing says so
+    _let_commits_succeed(engine)
+    assert send_due(engine=engine, config=config, now=NOON).sent == 1  # so it goes again
+    assert send_due(engine=engine, config=config, now=NOON).sent == 0  # and then never
+    assert [m["To"] for m in inbox.messages] == ["p1@example.org"] * 2
+    bodies = {m.get_payload(decode=True).decode() for m in inbox.messages}  # type: ignore[union-attr]
+    assert len(bodies) == 1 and "check-in is due" in bodies.pop()  # the same reminder twice
+    assert _sent_rows(engine) == 1

@@ -89,7 +89,8 @@ def send(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     Safe to run as often as you like, e.g. every 15 minutes from cron: what was sent is
     recorded, so a second run sends nothing twice. Exit code 1 when a send failed (it is
-    tried again on the next run).
+    tried again on the next run) or an email went out but could not be recorded (the next
+    run sends it again: reminders are sent at least once, never silently dropped).
     """
     from microdose.services.reminder_mail import send_due, smtp_config
 
@@ -98,8 +99,8 @@ def send(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     report = send_due(engine=app_state.engine, config=config)
     counts = report.to_dict()
     emit(counts, as_json, f"sent {report.sent} reminder(s); {report.already} already sent; "
-                          f"{report.failed} failed")
-    if report.failed:
+                          f"{report.failed} failed; {report.unrecorded} sent but not recorded")
+    if report.failed or report.unrecorded:
         raise typer.Exit(1)
 
 

@@ -2,20 +2,28 @@
 
 Pure: no I/O. The services work out how the acting account relates to the resource
 (:class:`Relation`: its own, a person linked to it as their clinician, a study it is enrolled
-in, or someone else's) and ask :func:`decide`; the web layer asks the same function for
-every endpoint. The whole policy is the one table :data:`POLICY`; anything not in it is
-refused.
+in, a person enrolled in a study it owns, or someone else's) and ask :func:`decide`; the web
+layer asks the same function for every endpoint. The whole policy is the one table
+:data:`POLICY`; anything not in it is refused.
 
 The rules, in words:
 
-- a **participant** reads and writes only their own records, links, enrolments and account,
-  reads the studies they are enrolled in, and reads who accessed their data (audit log);
+- a **participant** reads and writes only their own records, links, enrolments, reminder
+  schedule and account, reads the studies they are enrolled in, and reads who accessed
+  their data (audit log);
 - a **clinician** reads the records and alerts of people who accepted their invitation
   (never after the link was revoked) and acknowledges those alerts; they write nobody's
-  journal;
-- a **researcher** defines their own studies and reads only their pseudonymised data;
-- an **admin** manages accounts and reads the audit log, but reads no journal unless a
-  person also accepted the admin's own clinician invitation.
+  journal, but read and set those people's reminder schedules;
+- a **researcher** defines their own studies and reads only their pseudonymised data; the
+  one thing of a person they touch is the reminder schedule of a participant enrolled (not
+  withdrawn) in a study they own (:attr:`Relation.IN_OWN_STUDY`), which they read and set;
+- an **admin** manages accounts and reads the audit log, but reads no journal (nor
+  reminder schedule) unless a person also accepted the admin's own clinician invitation.
+
+Rules finer than a resource are not in the table and stay with the service that owns the
+field: **only the person pauses or resumes their reminders** — a clinician, admin or
+researcher allowed to write the schedule changes its times and intervals, never ``paused``
+(:func:`microdose.services.reminders.set_schedule` answers ``AccessDenied``).
 """
 
 from __future__ import annotations
@@ -93,6 +101,8 @@ class Resource(StrEnum):
     ENROLMENT = "enrolment"
     #: the audit log of accesses to people's data
     AUDIT = "audit"
+    #: a person's reminder schedule (times, questionnaire intervals, pause)
+    REMINDERS = "reminders"
 
 
 class Relation(StrEnum):
@@ -104,6 +114,9 @@ class Relation(StrEnum):
     LINKED = "linked"
     #: a study the actor's person is enrolled in
     ENROLLED = "enrolled"
+    #: a person enrolled, and not withdrawn, in a study the actor owns (the researcher of
+    #: that study); only the reminder schedule is allowed under it, nothing of the journal
+    IN_OWN_STUDY = "in_own_study"
     #: anything else: another person's, another researcher's
     OTHER = "other"
 
@@ -116,19 +129,22 @@ def _rules() -> dict[tuple[Role, Resource, Action], frozenset[Relation]]:
     part, clin, res, adm = Role.PARTICIPANT, Role.CLINICIAN, Role.RESEARCHER, Role.ADMIN
     rules: dict[tuple[Role, Resource, Action], frozenset[Relation]] = {}
     for resource in (Resource.JOURNAL, Resource.ALERTS, Resource.ACCOUNT,
-                     Resource.CLINICIAN_LINK, Resource.ENROLMENT):
+                     Resource.CLINICIAN_LINK, Resource.ENROLMENT, Resource.REMINDERS):
         rules[(part, resource, _R)] = rules[(part, resource, _W)] = _OWN
     rules[(part, Resource.STUDY, _R)] = frozenset({Relation.ENROLLED})
     rules[(part, Resource.AUDIT, _R)] = _OWN
     for carer in (clin, adm):
         rules[(carer, Resource.JOURNAL, _R)] = _LINKED
-        rules[(carer, Resource.ALERTS, _R)] = rules[(carer, Resource.ALERTS, _W)] = _LINKED
+        for resource in (Resource.ALERTS, Resource.REMINDERS):
+            rules[(carer, resource, _R)] = rules[(carer, resource, _W)] = _LINKED
         for resource in (Resource.ACCOUNT, Resource.CLINICIAN_LINK):
             rules[(carer, resource, _R)] = rules[(carer, resource, _W)] = _OWN
         rules[(carer, Resource.CASELOAD, _R)] = _OWN
     for resource in (Resource.ACCOUNT, Resource.STUDY):
         rules[(res, resource, _R)] = rules[(res, resource, _W)] = _OWN
     rules[(res, Resource.STUDY_DATA, _R)] = _OWN
+    in_study = frozenset({Relation.IN_OWN_STUDY})
+    rules[(res, Resource.REMINDERS, _R)] = rules[(res, Resource.REMINDERS, _W)] = in_study
     everyone = frozenset({Relation.OWN, Relation.OTHER})
     rules[(adm, Resource.ACCOUNT, _R)] = rules[(adm, Resource.ACCOUNT, _W)] = everyone
     rules[(adm, Resource.AUDIT, _R)] = everyone
@@ -200,9 +216,14 @@ def _either(relations: frozenset[Relation]) -> str:
 
 
 def person_relation(
-    actor_person_id: object | None, subject_person_id: object, *, linked: bool
+    actor_person_id: object | None,
+    subject_person_id: object,
+    *,
+    linked: bool,
+    in_own_study: bool = False,
 ) -> Relation:
-    """How an account relates to a person: their own, linked as their clinician, or other.
+    """How an account relates to a person: their own, linked as their clinician, enrolled in
+    a study the account owns, or other (the first that holds, in that order).
 
     Examples
     --------
@@ -210,21 +231,26 @@ def person_relation(
     <Relation.OWN: 'own'>
     >>> person_relation(None, 2, linked=True)
     <Relation.LINKED: 'linked'>
+    >>> person_relation(None, 2, linked=False, in_own_study=True)
+    <Relation.IN_OWN_STUDY: 'in_own_study'>
     """
     if actor_person_id is not None and actor_person_id == subject_person_id:
         return Relation.OWN
-    return Relation.LINKED if linked else Relation.OTHER
+    if linked:
+        return Relation.LINKED
+    return Relation.IN_OWN_STUDY if in_own_study else Relation.OTHER
 
 
 def is_access_to_another(relation: Relation, resource: Resource) -> bool:
     """Whether an allowed access touches another person's data (and must be audited).
 
-    Studies' pseudonymised data always belong to other people; accounts and links of the
-    actor's own are not another person's data.
+    Studies' pseudonymised data always belong to other people, and so does a person of a
+    study the actor owns; accounts and links of the actor's own, and a study the actor is
+    enrolled in, are not another person's data.
     """
     if resource is Resource.STUDY_DATA:
         return True
-    return relation in (Relation.LINKED, Relation.OTHER)
+    return relation in (Relation.LINKED, Relation.IN_OWN_STUDY, Relation.OTHER)
 
 
 def parse_role(text: str) -> Role:

@@ -38,6 +38,7 @@ __all__ = [
     "Actor",
     "audit_study_access",
     "authorize",
+    "is_in_own_study",
     "is_linked",
     "relation_to_person",
     "relation_to_study",
@@ -106,12 +107,30 @@ def is_linked(
     return session.execute(query.limit(1)).first() is not None
 
 
+def is_in_own_study(*, session: Session, owner_id: uuid.UUID, person_id: uuid.UUID) -> bool:
+    """Whether the person is enrolled, and not withdrawn, in a study this account owns."""
+    query = (
+        select(EnrolmentRow.id)
+        .join(StudyRow, StudyRow.id == EnrolmentRow.study_id)
+        .where(StudyRow.owner_id == owner_id, EnrolmentRow.person_id == person_id,
+               EnrolmentRow.withdrawn_at.is_(None))
+    )  # fmt: skip
+    return session.execute(query.limit(1)).first() is not None
+
+
 def relation_to_person(*, session: Session, actor: Actor, person_id: uuid.UUID) -> Relation:
-    """The actor's own person, a person linked to the actor, or another."""
-    linked = actor.account_id is not None and is_linked(
-        session=session, clinician_id=actor.account_id, person_id=person_id
+    """The actor's own person, a person linked to the actor, a person in a study the actor
+    owns, or another (the first that holds; the policy says what each one allows)."""
+    if actor.person_id is not None and actor.person_id == person_id:
+        return Relation.OWN
+    account = actor.account_id
+    linked = account is not None and is_linked(
+        session=session, clinician_id=account, person_id=person_id
     )
-    return person_relation(actor.person_id, person_id, linked=linked)
+    in_study = not linked and account is not None and is_in_own_study(
+        session=session, owner_id=account, person_id=person_id
+    )
+    return person_relation(actor.person_id, person_id, linked=linked, in_own_study=in_study)
 
 
 def require_person(

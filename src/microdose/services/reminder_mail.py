@@ -2,10 +2,20 @@
 
 Who gets one: a person with an enabled account and a stored, unpaused schedule, once the
 local time of a due reminder has come on their day (:func:`~microdose.domain.reminders.
-due_to_send`). Each (person, local day, kind) is sent once: its ``reminder_sent`` row is
-written in the same transaction as the send, and the unique index makes a second run (or
-a second sender at the same time) send nothing twice. A failed send rolls its row back, so
-the next run tries again.
+due_to_send`). Each (person, local day, kind) is claimed by inserting its ``reminder_sent``
+row, then sent, then the row is committed, all in one transaction; the unique index makes
+a second run (or a second sender at the same time, which waits on the claim) send nothing
+twice. A failed send rolls its row back, so the next run tries again.
+
+**The guarantee is at least once, not exactly once.** Nothing is committed before the SMTP
+server has accepted the email, so no due reminder is lost to a crash; the price is that a
+failure *between* the server's acceptance and the commit (the database gone, the process
+killed, the server's "250" lost on the way back) leaves no record, and the next run sends
+that reminder again. That is chosen on purpose: a daily check-in reminder sent twice is a
+mild annoyance the person sees, one silently dropped after a crash is invisible to
+everybody. Committing a "sending" claim before the send would turn the duplicate into a
+missed email. A run counts such a reminder as ``unrecorded`` (exit code 1, logged without
+address or content).
 
 The email says only that something is due, with a link: no ratings, scores, instrument
 names or doses. Nothing here logs an address, a password or health data.
@@ -13,6 +23,7 @@ names or doses. Nothing here logs an address, a password or health data.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 import uuid
@@ -24,7 +35,7 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from microdose.domain.errors import InvalidInput, MicrodoseError
@@ -35,6 +46,8 @@ from microdose.store.base import utcnow
 from microdose.store.models import Person
 from microdose.store.reminder_models import ReminderScheduleRow, ReminderSentRow
 from microdose.store.service_models import AccountRow
+
+logger = logging.getLogger("microdose.reminders")
 
 TLS_MODES: dict[str, int] = {"starttls": 587, "tls": 465, "none": 25}
 SUBJECT = "microdose reminder"
@@ -117,15 +130,22 @@ def smtp_connection(config: SmtpConfig) -> Iterator[smtplib.SMTP]:
 
 @dataclass
 class SendReport:
-    """How a run went: reminders sent, already sent before, failed (to retry next run)."""
+    """How a run went: reminders sent, already sent before, failed (to retry next run), and
+    unrecorded (accepted by the SMTP server, but the record was lost: sent again next run)."""
 
     sent: int = 0
     already: int = 0
     failed: int = 0
+    unrecorded: int = 0
 
     def to_dict(self) -> dict[str, int]:
         """JSON-ready counts (no addresses)."""
-        return {"sent": self.sent, "already_sent": self.already, "failed": self.failed}
+        return {"sent": self.sent, "already_sent": self.already, "failed": self.failed,
+                "unrecorded": self.unrecorded}
+
+    def count(self, outcome: str) -> None:
+        """Add one reminder's outcome (see :func:`_send_one`)."""
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 @dataclass(frozen=True)
@@ -160,17 +180,31 @@ def _pending(session: Session, now: datetime) -> list[_Pending]:
 
 def _send_one(engine: Engine, client: smtplib.SMTP, config: SmtpConfig, item: _Pending,
               kind: str) -> str:
-    """Claim, send and commit one reminder in one transaction: sent, already or failed."""
-    try:
-        with Session(engine) as session, session.begin():
-            session.add(ReminderSentRow(person_id=item.person_id, local_date=item.day,
-                                        kind=kind, sent_at=utcnow()))
+    """Claim, send and record one reminder in one transaction.
+
+    Returns ``"sent"``; ``"already"`` (another run's claim); ``"failed"`` (the server refused
+    or the connection broke: rolled back, tried again next run); or ``"unrecorded"`` (the
+    server accepted it but the commit failed: the next run sends it again — at least once).
+    """
+    with Session(engine) as session:  # closing without a commit rolls the claim back
+        session.add(ReminderSentRow(person_id=item.person_id, local_date=item.day,
+                                    kind=kind, sent_at=utcnow()))
+        try:
             session.flush()  # a concurrent sender's row collides here, before any email
+        except IntegrityError:
+            return "already"
+        try:
             client.send_message(reminder_message(kind=kind, to=item.email, config=config))
-    except IntegrityError:
-        return "already"
-    except (smtplib.SMTPException, OSError):
-        return "failed"
+        except (smtplib.SMTPException, OSError):
+            return "failed"
+        try:
+            session.commit()
+        except SQLAlchemyError as exc:
+            # without this, SQLite's pooled connection would stay inside the failed transaction
+            session.rollback()
+            logger.warning("a reminder was sent but could not be recorded (%s); the next run "
+                           "sends it again", type(exc).__name__)
+            return "unrecorded"
     return "sent"
 
 
@@ -186,10 +220,7 @@ def send_due(*, engine: Engine, config: SmtpConfig, now: datetime | None = None)
         with smtp_connection(config) as client:
             for item in pending:
                 for kind in item.kinds:
-                    outcome = _send_one(engine, client, config, item, kind)
-                    report.sent += outcome == "sent"
-                    report.already += outcome == "already"
-                    report.failed += outcome == "failed"
+                    report.count(_send_one(engine, client, config, item, kind))
     except (smtplib.SMTPException, OSError) as exc:
         raise MicrodoseError(
             f"smtp: cannot send through {config.host}:{config.port} ({type(exc).__name__}); "

@@ -2,15 +2,22 @@
 pause, and what is due on the person's day.
 
 A person without a stored schedule gets the defaults (:class:`~microdose.domain.reminders.
-Schedule`) in the calendar feed and on the page, and no email. Who may set a schedule:
+Schedule`) in the calendar feed and on the page, and no email. Who may read and set a
+schedule is the policy's (:data:`~microdose.domain.roles.POLICY`, resource ``reminders``),
+asked through :func:`~microdose.services.access.require_person` like every other service:
 
-- the person themself (everything, including ``paused``);
-- a clinician (or admin) whose invitation the person accepted and nobody revoked;
-- a researcher who owns a study the person is enrolled in (not withdrawn), naming the
-  person by their pseudonym in that study (:func:`person_in_study`).
+- the person themself (``own``: everything, including ``paused``);
+- a clinician (or admin) whose invitation the person accepted and nobody revoked
+  (``linked``);
+- a researcher who owns a study the person is enrolled in (not withdrawn)
+  (``in_own_study``), who may also name the person by their pseudonym in that study
+  (:func:`person_in_study`).
 
-Only the person pauses or resumes: a change by anyone else keeps the pause as it is (the
-pause wins). Every change by someone else is audited in the same transaction.
+Anyone else's request is answered ``NotFound``, as if the person did not exist. One rule is
+finer than the policy's resources and stays here, a field-level rule: **only the person
+pauses or resumes** — a change by anyone else keeps the pause as it is (the pause wins), and
+one that tries to change ``paused`` is ``AccessDenied``. Every read or change by someone
+else is audited (``reminders.read``, ``reminders.write``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -25,9 +32,8 @@ from sqlalchemy.orm import Session
 from microdose.domain import reminders
 from microdose.domain.errors import NotFound
 from microdose.domain.reminders import Due, Schedule, format_time, make_schedule
-from microdose.domain.roles import AccessDenied, Action, Resource, Role
-from microdose.services import audit
-from microdose.services.access import is_linked, require_study
+from microdose.domain.roles import AccessDenied, Action, Resource
+from microdose.services.access import require_person, require_study
 from microdose.services.actor import Actor
 from microdose.services.checkins import checkins
 from microdose.services.plans import active_plan
@@ -35,12 +41,11 @@ from microdose.services.questionnaires import latest_by_instrument
 from microdose.store.base import utcnow
 from microdose.store.models import DoseRow, Person
 from microdose.store.reminder_models import ReminderScheduleRow
-from microdose.store.service_models import EnrolmentRow, StudyRow
+from microdose.store.service_models import EnrolmentRow
 
 #: audit action of a schedule change by someone other than the person
 SCHEDULE_WRITE = "reminders.write"
 SCHEDULE_READ = "reminders.read"
-RESOURCE = "reminders"
 
 
 def _row(session: Session, person_id: uuid.UUID) -> ReminderScheduleRow | None:
@@ -102,39 +107,12 @@ def set_own_schedule(
     return schedule
 
 
-def _in_researchers_study(session: Session, account_id: uuid.UUID, person_id: uuid.UUID) -> bool:
-    query = (
-        select(EnrolmentRow.id)
-        .join(StudyRow, StudyRow.id == EnrolmentRow.study_id)
-        .where(StudyRow.owner_id == account_id, EnrolmentRow.person_id == person_id,
-               EnrolmentRow.withdrawn_at.is_(None))
-    )
-    return session.execute(query.limit(1)).first() is not None
-
-
-def may_manage(*, session: Session, actor: Actor, person_id: uuid.UUID) -> bool:
-    """Whether ``actor`` may read and set the schedule of someone else's ``person_id``."""
-    if actor.account_id is None:
-        return False
-    if actor.role in (Role.CLINICIAN, Role.ADMIN):
-        return is_linked(session=session, clinician_id=actor.account_id, person_id=person_id)
-    if actor.role is Role.RESEARCHER:
-        return _in_researchers_study(session, actor.account_id, person_id)
-    return False
-
-
-def _require(session: Session, actor: Actor, person_id: uuid.UUID, what: str) -> bool:
-    """True for the actor's own person; audits another's; NotFound for anyone else's."""
-    own = actor.person_id is not None and actor.person_id == person_id
-    if own:
-        return True
-    if session.get(Person, person_id) is None or not may_manage(
-        session=session, actor=actor, person_id=person_id
-    ):
-        raise NotFound("reminders: not found")
-    audit.record(session=session, actor=actor, action=what, resource=RESOURCE,
-                 subject_person_id=person_id, detail=None)
-    return False
+def _require(session: Session, actor: Actor, person_id: uuid.UUID, action: Action) -> bool:
+    """Apply the policy (audits another's; NotFound for anyone else's); True for one's own."""
+    require_person(session=session, actor=actor, person_id=person_id,
+                   resource=Resource.REMINDERS, action=action,
+                   what=SCHEDULE_WRITE if action is Action.WRITE else SCHEDULE_READ)
+    return actor.person_id is not None and actor.person_id == person_id
 
 
 def person_in_study(
@@ -154,7 +132,7 @@ def person_in_study(
 
 def read_schedule(*, session: Session, actor: Actor, person_id: uuid.UUID) -> Schedule:
     """A person's schedule, for the person or someone who may set it (audited)."""
-    _require(session, actor, person_id, SCHEDULE_READ)
+    _require(session, actor, person_id, Action.READ)
     return schedule_of(session=session, person_id=person_id)
 
 
@@ -180,7 +158,7 @@ def set_schedule(
     InvalidInput
         A bad time or interval, naming the field.
     """
-    own = _require(session, actor, person_id, SCHEDULE_WRITE)
+    own = _require(session, actor, person_id, Action.WRITE)
     current = schedule_of(session=session, person_id=person_id)
     if not own and paused is not None and paused != current.paused:
         raise AccessDenied("paused: only the participant pauses or resumes their reminders")
