@@ -1,4 +1,5 @@
-"""Reminders in Chromium on a 390×844 phone: set in Settings, then the "Due today" card.
+"""Reminders in Chromium on a 390×844 phone (and at 1280×800): set in Settings, then the
+"Due today" card.
 
 A real ``microdose serve --demo`` (synthetic data up to yesterday). The settings form and
 the today page with its card are photographed in light and dark and checked against
@@ -62,10 +63,20 @@ def test_reminders_set_on_a_phone_show_as_the_due_card(phone: Journey, browser: 
     j.page.wait_for_url("**/questionnaires/phq9")
     assert not j.errors, j.errors
     dark = Journey(browser, j.base, "phone390", area="reminders-dark", color_scheme="dark")
+    desktop = Journey(browser, j.base, "desktop", area="reminders")
     try:
         dark.go("/")
         dark.shot("today")  # the card's contrast in dark mode too
         dark.go("/settings#reminders")
         dark.shot("settings")
+        desktop.go("/")  # and at 1280×800: the card and the form, AA, no sideways scroll
+        assert desktop.page.locator("#due-today-h").is_visible()
+        desktop.no_horizontal_scroll()
+        desktop.shot("today")
+        desktop.go("/settings#reminders")
+        assert desktop.page.input_value("#checkin_time") == "21:30"
+        desktop.shot("settings")
+        assert not desktop.errors and not dark.errors
     finally:
         dark.context.close()
+        desktop.context.close()
