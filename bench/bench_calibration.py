@@ -16,7 +16,7 @@ Bang's index: exact coverage of its 95% score interval, by enumerating every
 
 Blinded study data (one timepoint, three timepoints, the guess driving the outcome, the
 ANCOVA with a further arm and a covariate, the correct guess rate curve at 0.5):
-``calibration_studies``; a series of N-of-1 trials pooled by random effects (HKSJ and
+``calibration_studies``; a series of N-of-1 trials pooled by random effects (modified HKSJ and
 the prediction interval): ``calibration_series``.
 
 Targets: coverage 93–97%, type-I error ≤ 5.5%, credited 0%.

@@ -28,7 +28,7 @@ is computed the same way whatever the grid).
 
 A series of N-of-1 trials (``analysis.series.analyse_series``, the text of ``trial analyze
 --design n-of-1``): k people, each a Fadiman trial of 8 pairs with AR(1) noise as in the
-personal trials, the person's effect θ ~ N(μ, τ²); the HKSJ interval covers μ, the
+personal trials, the person's effect θ ~ N(μ, τ²); the modified HKSJ interval covers μ, the
 prediction interval a new person's θ.
 """
 

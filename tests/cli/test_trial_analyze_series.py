@@ -1,5 +1,6 @@
 """``microdose trial analyze --design n-of-1``: each person's trial by the personal
-report's code path, the people pooled with the HKSJ interval and a prediction interval."""
+report's code path, the people pooled with the modified HKSJ interval and a prediction
+interval."""
 
 from __future__ import annotations
 
@@ -83,9 +84,11 @@ def test_people_pooled_with_hksj_and_a_prediction_interval(cli: CliRun, series: 
         ref = random_effects(effects, variances, method="REML")  # checked against statsmodels
         assert pooled["estimate"] == ref.estimate and pooled["ci95"] == list(ref.ci95)
         assert pooled["tau2"] == ref.tau2 and pooled["prediction95"] == list(ref.prediction95)
-        # HKSJ by hand: √(Σw(y − μ)²/((k − 1)Σw)), t on k − 1 df (scipy)
+        # modified HKSJ by hand: √(Σw(y − μ)²/((k − 1)Σw)), at least the Wald SE √(1/Σw)
+        # (Knapp & Hartung 2003), t on k − 1 df (scipy)
         w = 1 / (np.array(variances) + ref.tau2)
         se = np.sqrt(np.sum(w * (np.array(effects) - ref.estimate) ** 2) / (4 * w.sum()))
+        se = max(se, np.sqrt(1 / w.sum()))
         half = stats.t.ppf(0.975, 4) * se
         assert pooled["ci95"] == pytest.approx([ref.estimate - half, ref.estimate + half])
         assert "Hartung–Knapp" in outcome["pooled_text"]

@@ -168,7 +168,7 @@ class NOf1MetaResult:
     outcome : str
         What each participant's effect measures.
     pooled : MetaResult
-        The random-effects estimate with its Hartung–Knapp–Sidik–Jonkman CI, the 95%
+        The random-effects estimate with its modified Hartung–Knapp–Sidik–Jonkman CI, the 95%
         prediction interval, τ², I² and Q.
     participants : tuple of str
         Participants pooled, in input order.

@@ -37,9 +37,10 @@ METHODS = ("REML", "DL")
 
 @dataclass(frozen=True)
 class MetaResult:
-    """A pooled effect with its HKSJ interval, the prediction interval, τ², I² and Q.
+    """A pooled effect with its modified HKSJ interval, the prediction interval, τ², I², Q.
 
-    ``se``, ``ci95`` and ``p`` are HKSJ (t on ``df`` = k − 1); ``se_wald`` and
+    ``se``, ``ci95`` and ``p`` are modified HKSJ (SE at least the Wald SE; t on ``df`` =
+    k − 1); ``se_wald`` and
     ``ci95_wald`` the normal-theory ones, for comparison.
     """
 

@@ -3,8 +3,8 @@
 Each person's trial is analysed by :func:`microdose.analysis.n_of_1.analyse_outcome`, the
 one code path of the personal ``trial report`` (design-matched effect, randomisation test
 and interval, verdict, posterior, the guess described). The people's design-matched
-effects are then pooled by a random-effects meta-analysis with the
-Hartung–Knapp–Sidik–Jonkman interval and a 95% prediction interval
+effects are then pooled by a random-effects meta-analysis with the modified
+Hartung–Knapp–Sidik–Jonkman interval (SE at least the Wald SE) and a 95% prediction interval
 (:func:`microdose.analysis.meta.random_effects`).
 """
 

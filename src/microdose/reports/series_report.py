@@ -31,7 +31,7 @@ def _interval(pair: tuple[float, float]) -> list[float | None]:
 
 
 def pooled_dict(pooled: MetaResult, people: tuple[str, ...]) -> dict[str, Any]:
-    """The random-effects pool: HKSJ interval, τ², I², Q, the prediction interval."""
+    """The random-effects pool: modified HKSJ interval, τ², I², Q, the prediction interval."""
     return {
         "estimate": num(pooled.estimate),
         "se": num(pooled.se),
@@ -56,7 +56,8 @@ def pooled_sentence(name: str, pooled: MetaResult) -> str:
     """The pooled effect in words, its prediction interval beside it."""
     pi = interval_text(pooled.prediction95)
     return (
-        f"{name}, pooled over {pooled.k} people (random effects, Hartung–Knapp–Sidik–Jonkman): "
+        f"{name}, pooled over {pooled.k} people (random effects, modified "
+        f"Hartung–Knapp–Sidik–Jonkman): "
         f"active − placebo {pooled.estimate:+.2f} (95% CI {interval_text(pooled.ci95)}, "
         f"p = {pooled.p:.3g}); between-person variance τ² {pooled.tau2:.3g}; a new person's "
         f"effect: 95% prediction interval {pi}."

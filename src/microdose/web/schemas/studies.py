@@ -233,7 +233,8 @@ class AncovaPublic(BaseModel):
 
 class PooledPublic(BaseModel):
     """A random-effects pooled estimate with heterogeneity (τ², I², Cochran's Q):
-    ``se``, ``ci95`` and ``p`` are Hartung–Knapp–Sidik–Jonkman (t on ``df`` = k − 1),
+    ``se``, ``ci95`` and ``p`` are modified Hartung–Knapp–Sidik–Jonkman (SE at least the
+    Wald SE; t on ``df`` = k − 1),
     ``se_wald`` and ``ci95_wald`` the normal-theory ones, ``prediction95`` the 95%
     prediction interval for a new participant (null ends when unbounded, k = 2)."""
 
