@@ -21,6 +21,7 @@ Run: ``python bench/bench_service.py [PARTICIPANTS] [PER_PARTICIPANT] [WORKERS]`
 from __future__ import annotations
 
 import asyncio
+import gc
 import http.client
 import json
 import os
@@ -224,10 +225,13 @@ async def _all_at_once(port: int, tokens: list[str], bodies: list[Body], server_
         ready.cancel()
         await asyncio.gather(*tasks)
     usage = Usage(server_pid)
+    gc.collect()
+    gc.disable()  # the measuring client must not pause for its own garbage collection
     began = time.perf_counter()
     gate.start.set()
     await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - began
+    gc.enable()
     usage.stop()
     return elapsed, latencies, usage
 

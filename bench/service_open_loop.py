@@ -17,6 +17,7 @@ socket, the event loop before the app, the client) is the latency minus the serv
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import random
 import re
@@ -72,10 +73,15 @@ async def open_loop(port: int, tokens: list[str], rate: float, count: int, first
     """``count`` check-ins arriving at ``rate`` per second (Poisson), round the participants.
 
     Participant k's i-th check-in is for ``first + i`` days: distinct days, a fresh
-    ``first`` per run.
+    ``first`` per run. Each connection first posts one untimed check-in (the day before
+    ``first``), so no timed request pays for a new connection.
     """
     streams = [await asyncio.open_connection("127.0.0.1", port) for _ in tokens]
     locks = [asyncio.Lock() for _ in tokens]
+    warm = [_post(stream, port, token, _body(-1, first))  # each connection once, untimed
+            for stream, token in zip(streams, tokens, strict=True)]
+    if any(status >= 300 for status, _ in await asyncio.gather(*warm)):
+        raise RuntimeError("a warm-up check-in failed")
     loop, rng = asyncio.get_running_loop(), random.Random(seed)
     begin = loop.time() + 0.5
     arrivals, moment = [], begin
@@ -99,7 +105,12 @@ async def open_loop(port: int, tokens: list[str], rate: float, count: int, first
             run.parts[name].append(parts.get(name, 0.0))
         run.parts["outside"].append(max(0.0, latency - parts.get("total", 0.0)))
 
-    await asyncio.gather(*(one(i, at) for i, at in enumerate(arrivals)))
+    gc.collect()
+    gc.disable()  # the measuring client must not pause for its own garbage collection
+    try:
+        await asyncio.gather(*(one(i, at) for i, at in enumerate(arrivals)))
+    finally:
+        gc.enable()
     for _reader, writer in streams:
         writer.close()
     return run

@@ -327,11 +327,11 @@ def _run(settings: Settings, sock: socket.socket, *, host: str, workers: int,
     from uvicorn.config import STARTUP_FAILURE
     from uvicorn.supervisors import Multiprocess
 
-    from microdose.web.app import create_app
+    from microdose.web.app import create_app, settled
 
     try:
-        app = create_app(settings, host=host, passphrase=passphrase, demo=demo,
-                         service=accounts > 0)
+        app = settled(create_app(settings, host=host, passphrase=passphrase, demo=demo,
+                                 service=accounts > 0))
     except BaseException:
         sock.close()
         raise
