@@ -14,7 +14,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import Field
 from sqlalchemy.orm import Session
 
 from microdose.domain.checkins import RATINGS, SIDE_EFFECTS, make_checkin
@@ -25,7 +24,7 @@ from microdose.services import corrections
 from microdose.services.people import local_today
 from microdose.services.preferences import preferences_of
 from microdose.store.models import Person
-from microdose.web.pages.forms import FormBase, form_date, submit, whole_number
+from microdose.web.pages.forms import CheckinFields, FormBase, form_date, submit
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
 from microdose.web.platform.idempotency import Work
@@ -41,17 +40,8 @@ class ConfirmForm(FormBase):
     confirm: str = ""
 
 
-class CheckinEditForm(FormBase):
+class CheckinEditForm(CheckinFields):
     """A stored day's ratings, side effects and notes."""
-
-    mood: str = ""
-    anxiety: str = ""
-    energy: str = ""
-    focus: str = ""
-    sleep: str = ""
-    connectedness: str = ""
-    side_effects: list[str] = Field(default_factory=list)
-    notes: str = ""
 
 
 class EntryEditForm(FormBase):
@@ -116,8 +106,7 @@ def edit_checkin(request: Request, state: StateDep, day: str,
     def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
         row = corrections.checkin_of(session, person.id, when)
         asked = preferences_of(person).tracked
-        ratings = {n: whole_number(v, n) if (v := getattr(form, n)).strip() else None
-                   for n in RATINGS}
+        ratings = form.typed_ratings()
         required = tuple(n for n in RATINGS if n in asked or getattr(row, n) is not None)
         entry = make_checkin(when, ratings, form.side_effects, form.notes or None,
                              tracked=required)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
+
+from microdose.domain.checkins import RATINGS
 from microdose.domain.errors import InvalidInput
 from microdose.domain.instrument_cutoffs import CHANGE_GUIDES
 from microdose.reports.words import change_short, change_text
@@ -29,6 +32,26 @@ class FormBase(InputModel):
 
     csrf_token: str = ""
     idempotency_key: str = ""
+
+
+class CheckinFields(FormBase):
+    """A day's ratings, side effects and notes as typed: the check-in and its correction."""
+
+    mood: str = ""
+    anxiety: str = ""
+    energy: str = ""
+    focus: str = ""
+    sleep: str = ""
+    connectedness: str = ""
+    side_effects: list[str] = Field(default_factory=list)
+    notes: str = ""
+
+    def typed_ratings(self) -> dict[str, int | None]:
+        """Each rating as a whole number, or None where left empty."""
+        return {
+            name: whole_number(text, name) if (text := getattr(self, name)).strip() else None
+            for name in RATINGS
+        }
 
 
 def whole_number(text: str, field: str, allowed: str = "0-10") -> int:

@@ -32,7 +32,14 @@ from microdose.services.plans import active_plan
 from microdose.services.preferences import preferences_of
 from microdose.services.trials import running_trial
 from microdose.store.models import Person
-from microdose.web.pages.forms import CHANGE_CELLS, FormBase, form_date, submit, whole_number
+from microdose.web.pages.forms import (
+    CHANGE_CELLS,
+    CheckinFields,
+    FormBase,
+    form_date,
+    submit,
+    whole_number,
+)
 from microdose.web.pages.paging import by_month, parse_month
 from microdose.web.pages.reminder_context import due_context
 from microdose.web.pages.safety import safety_summary
@@ -56,18 +63,10 @@ RATING_ANCHORS: dict[str, tuple[str, str]] = {
 }
 
 
-class CheckinForm(FormBase):
+class CheckinForm(CheckinFields):
     """The check-in form, as typed (validated by the domain)."""
 
     date: str = ""
-    mood: str = ""
-    anxiety: str = ""
-    energy: str = ""
-    focus: str = ""
-    sleep: str = ""
-    connectedness: str = ""
-    side_effects: list[str] = Field(default_factory=list)
-    notes: str = ""
     guess: str = ""
     guess_confidence: str = ""
     #: "yesterday" when the person pressed "Same as yesterday"
@@ -169,10 +168,7 @@ def save_checkin(
 def _form_ratings(form: CheckinForm, tracked: tuple[str, ...]) -> dict[str, int | None]:
     """The ratings tapped in the form (None where left empty); without "same as yesterday"
     every asked rating must be tapped."""
-    ratings = {
-        name: whole_number(getattr(form, name), name) if getattr(form, name).strip() else None
-        for name in RATINGS
-    }
+    ratings = form.typed_ratings()
     missing = [n for n in tracked if ratings[n] is None]
     if missing and form.same != "yesterday":
         raise InvalidInput(missing[0], "choose a value", allowed="0-10")
