@@ -20,6 +20,7 @@ from microdose.web.pages.forms import FormBase, submit
 from microdose.web.pages.settings_page import settings_page
 from microdose.web.platform.deps import StateDep
 from microdose.web.platform.guards import PAGE_GUARDS
+from microdose.web.platform.idempotency import Work
 from microdose.web.platform.state import WebState
 from microdose.web.platform.views import form_error
 
@@ -45,8 +46,14 @@ class AppearanceForm(FormBase):
     date_style: str = "long"
 
 
-def _error_page(request: Request, state: WebState, exc: MicrodoseError) -> Response:
-    return settings_page(request, state, {"error": form_error(exc)}, exc.http_status)
+def _save(request: Request, state: WebState, form: FormBase, section: str,
+          work: Work) -> Response:
+    """Do one settings form's write; back to its section, or the page with the field named."""
+    try:
+        submit(state, form, f"/settings/{section}", work)
+    except MicrodoseError as exc:
+        return settings_page(request, state, {"error": form_error(exc)}, exc.http_status)
+    return RedirectResponse(f"/settings?saved={section}#{section}", status_code=303)
 
 
 @router.post("/settings/ratings")
@@ -59,11 +66,7 @@ def save_ratings(
         return 200, {"tracked": list(set_tracked(session=session, person=person,
                                                  names=form.ratings))}
 
-    try:
-        submit(state, form, "/settings/ratings", work)
-    except MicrodoseError as exc:
-        return _error_page(request, state, exc)
-    return RedirectResponse("/settings?saved=ratings#ratings", status_code=303)
+    return _save(request, state, form, "ratings", work)
 
 
 @router.post("/settings/appearance")
@@ -77,11 +80,7 @@ def save_appearance(
                                 date_style=form.date_style)
         return 200, {"theme": chosen.theme or "system", "date_style": chosen.date_style}
 
-    try:
-        submit(state, form, "/settings/appearance", work)
-    except MicrodoseError as exc:
-        return _error_page(request, state, exc)
-    return RedirectResponse("/settings?saved=appearance#appearance", status_code=303)
+    return _save(request, state, form, "appearance", work)
 
 
 @router.post("/settings/factors")
@@ -94,8 +93,4 @@ def save_factors(
         names = set_factors(session=session, person=person, names=form.factors.split(","))
         return 200, {"factors": list(names)}
 
-    try:
-        submit(state, form, "/settings/factors", work)
-    except MicrodoseError as exc:
-        return _error_page(request, state, exc)
-    return RedirectResponse("/settings?saved=factors#factors", status_code=303)
+    return _save(request, state, form, "factors", work)
