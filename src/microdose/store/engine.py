@@ -80,9 +80,9 @@ def make_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        size = pool_size()
         engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True,
-                               poolclass=TimedQueuePool, pool_size=pool_size(),
-                               max_overflow=pool_size())
+                               poolclass=TimedQueuePool, pool_size=size, max_overflow=size)
         install_timing(engine)
         return engine
     raise InvalidInput("database-url", f"unsupported database {backend!r}", allowed=SUPPORTED)
