@@ -42,6 +42,14 @@ def _keep(session: Session, person_id: uuid.UUID, kind: str, row: Any, action: s
                               action=action, previous=previous or row_dict(row)))
 
 
+def _delete_kept(session: Session, person_id: uuid.UUID, kind: str, row: Any,
+                 previous: dict[str, Any] | None = None) -> None:
+    """Delete ``row``, its last version kept in the history first."""
+    _keep(session, person_id, kind, row, "delete", previous)
+    session.delete(row)
+    session.flush()
+
+
 def _own(session: Session, model: type[Any], person_id: uuid.UUID, record_id: uuid.UUID,
          what: str) -> Any:
     row = session.get(model, record_id)
@@ -86,9 +94,7 @@ def delete_checkin(*, session: Session, person_id: uuid.UUID, day: date) -> None
     if row.guess is not None:
         raise Conflict("check-in: this day carries a trial guess, part of the trial's "
                        "record; correct its ratings instead of deleting it")
-    _keep(session, person_id, "checkin", row, "delete")
-    session.delete(row)
-    session.flush()
+    _delete_kept(session, person_id, "checkin", row)
 
 
 def delete_dose(*, session: Session, person_id: uuid.UUID, dose_id: uuid.UUID) -> None:
@@ -97,17 +103,13 @@ def delete_dose(*, session: Session, person_id: uuid.UUID, dose_id: uuid.UUID) -
     if row.envelope_code:
         raise Conflict("dose: an envelope taken in a blinded trial belongs to the sealed "
                        "trial and cannot be deleted")
-    _keep(session, person_id, "dose", row, "delete")
-    session.delete(row)
-    session.flush()
+    _delete_kept(session, person_id, "dose", row)
 
 
 def delete_response(*, session: Session, person_id: uuid.UUID, response_id: uuid.UUID) -> None:
     """Delete a questionnaire response, keeping it in the history (crisis flags stay)."""
     row = _own(session, ResponseRow, person_id, response_id, "questionnaire")
-    _keep(session, person_id, "questionnaire_response", row, "delete")
-    session.delete(row)
-    session.flush()
+    _delete_kept(session, person_id, "questionnaire_response", row)
 
 
 def correct_entry(*, session: Session, person_id: uuid.UUID, entry_id: uuid.UUID, kind: str,
@@ -125,10 +127,8 @@ def correct_entry(*, session: Session, person_id: uuid.UUID, entry_id: uuid.UUID
 def delete_entry(*, session: Session, person_id: uuid.UUID, entry_id: uuid.UUID) -> None:
     """Delete a journal entry; the history keeps its day and kind, never its text."""
     row: JournalRow = _own(session, JournalRow, person_id, entry_id, "journal entry")
-    _keep(session, person_id, "journal_entry", row, "delete",
-          {"id": str(row.id), "kind": row.kind, "local_date": row.local_date.isoformat()})
-    session.delete(row)
-    session.flush()
+    _delete_kept(session, person_id, "journal_entry", row,
+                 {"id": str(row.id), "kind": row.kind, "local_date": row.local_date.isoformat()})
 
 
 def corrections(*, session: Session, person_id: uuid.UUID) -> list[CorrectionRow]:
