@@ -15,7 +15,13 @@ import numpy as np
 from microdose.analysis.series import PersonTrial, SeriesResult, analyse_series
 from microdose.analysis.trial import PRIORS
 from microdose.domain.errors import InvalidInput
-from microdose.services.study_data import StudyRequest, labels, numbers, read_frame
+from microdose.services.study_data import (
+    StudyRequest,
+    labels,
+    numbers,
+    read_frame,
+    repeated_pair,
+)
 from microdose.services.trial_report import DAILY_RATING_MID, OUTCOMES
 
 __all__ = ["SERIES_REQUIRED", "SeriesOutcome", "analyse_series_csv"]
@@ -95,16 +101,13 @@ def _people(rows: object, request: StudyRequest) -> dict[str, PersonTrial]:
 
 
 def _check_days(participant: np.ndarray, day: np.ndarray, lines: list[int]) -> None:
-    seen: dict[tuple[str, str], int] = {}
-    for who, when, line in zip(participant, day, lines, strict=True):
-        key = (str(who), str(when))
-        if key in seen:
-            raise InvalidInput(
-                "day",
-                f"{key[0]} has two rows for day {key[1]} (lines {seen[key]} and {line})",
-                "one row per participant, day and outcome",
-            )
-        seen[key] = line
+    if found := repeated_pair(participant, day, lines):
+        who, when, one, other = found
+        raise InvalidInput(
+            "day",
+            f"{who} has two rows for day {when} (lines {one} and {other})",
+            "one row per participant, day and outcome",
+        )
 
 
 def _scale(name: str, request: StudyRequest) -> tuple[float, str, bool]:

@@ -7,7 +7,7 @@ line number and what is allowed, before any statistics run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -341,17 +341,26 @@ def load_study(request: StudyRequest) -> tuple[StudyData, int, list[str]]:
     return data, int((~has_value).sum()), notes
 
 
-def _check_unique(data: StudyData, lines: list[int]) -> None:
+def repeated_pair(first: Iterable[object], second: Iterable[object], lines: list[int]
+                  ) -> tuple[str, str, int, int] | None:
+    """The first (first, second) pair seen twice, with both file lines; else None."""
     seen: dict[tuple[str, str], int] = {}
-    for person, point, line in zip(data.participant, data.timepoint, lines, strict=True):
-        key = (str(person), str(point))
+    for a, b, line in zip(first, second, lines, strict=True):
+        key = (str(a), str(b))
         if key in seen:
-            raise InvalidInput(
-                "participant",
-                f"{key[0]} has two rows for timepoint {key[1]} (lines {seen[key]} and {line})",
-                "one row per participant and timepoint: choose an outcome",
-            )
+            return key[0], key[1], seen[key], line
         seen[key] = line
+    return None
+
+
+def _check_unique(data: StudyData, lines: list[int]) -> None:
+    if found := repeated_pair(data.participant, data.timepoint, lines):
+        person, point, one, other = found
+        raise InvalidInput(
+            "participant",
+            f"{person} has two rows for timepoint {point} (lines {one} and {other})",
+            "one row per participant and timepoint: choose an outcome",
+        )
     if len(data.value) < 3:
         raise InvalidInput("file", f"{len(data.value)} usable rows", "at least 3")
     placebo = ~data.active & (data.extra == "") if data.extra is not None else ~data.active
