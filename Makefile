@@ -57,8 +57,11 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src
 
+## The suite runs in PYTEST_WORKERS processes (pytest-xdist; each test has its own SQLite
+## file or PostgreSQL schema); `make pytest PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= 2
 pytest: install system-deps
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## Everything the tests need, then lint, types and the whole suite (SQLite and PostgreSQL).
 test: lint pytest

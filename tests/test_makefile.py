@@ -59,3 +59,13 @@ def test_system_deps_fails_and_shows_apt_output() -> None:
     assert done.returncode != 0
     assert "E: the apt output" in done.stdout + done.stderr
     assert "could not install: no-such-package-for-this-test" in done.stderr
+
+
+def test_the_suite_runs_in_two_processes_unless_told_otherwise() -> None:
+    def pytest_line(*args: str) -> str:
+        lines = [line for line in dry_run("pytest", *args) if "/pytest " in line]
+        assert len(lines) == 1, lines
+        return lines[0]
+
+    assert " -n 2 " in pytest_line()
+    assert " -n 0 " in pytest_line("PYTEST_WORKERS=0")
