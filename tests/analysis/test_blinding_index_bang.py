@@ -140,9 +140,12 @@ def test_rows_match_the_table_and_cluster_robust_se_matches_statsmodels() -> Non
     for arm, mask, right in (("active", active, 1.0), ("placebo", ~active, 0.0)):
         g = guess[mask]
         scores = np.where(np.isnan(g), 0.0, np.where(g == right, 1.0, -1.0))
-        # statsmodels: intercept-only OLS, cluster-robust covariance without small-sample factor
+        # statsmodels: intercept-only OLS, cluster-robust covariance with its small-sample
+        # factor G/(G−1)·(N−1)/(N−K) (= G/(G−1) for K = 1) and t on G − 1 df
         fit = sm.OLS(scores, np.ones(scores.size)).fit(
-            cov_type="cluster", cov_kwds={"groups": people[mask], "use_correction": False}
+            cov_type="cluster", cov_kwds={"groups": people[mask]}, use_t=True
         )
+        assert fit.df_resid_inference == len(set(people[mask].tolist())) - 1
         assert clustered[arm].estimate == pytest.approx(fit.params[0])
         assert clustered[arm].se == pytest.approx(fit.bse[0], rel=1e-10)
+        assert clustered[arm].ci95 == pytest.approx(tuple(fit.conf_int()[0]), rel=1e-10)

@@ -87,6 +87,27 @@ def test_boundary_without_between_person_variance() -> None:
     assert ours.coefficients["condition"].estimate == pytest.approx(ref.fe_params[1], abs=1e-3)
 
 
+def test_balanced_random_intercept_is_the_exact_t_test_on_participant_means() -> None:
+    # One arm per participant, every participant seen at each of 3 timepoints: the REML
+    # random-intercept effect, its SE and its t on groups − 2 df are those of the pooled
+    # two-sample t-test on the participants' means (exact under normality), whenever the
+    # between-participant variance is estimated above 0. Reference: scipy's ttest_ind.
+    rng = np.random.default_rng(4)
+    for _ in range(5):
+        arm = np.repeat([True, False], 30)[rng.permutation(60)]
+        groups = np.repeat(np.arange(60), 3)
+        y = 50 + rng.normal(0, 10, 60)[groups] + 3 * arm[groups] + rng.normal(0, 10, 180)
+        X = np.column_stack([np.ones(180), arm[groups]])
+        fit = random_intercept(y, X, groups, ["intercept", "condition"])
+        means = y.reshape(60, 3).mean(axis=1)
+        ref = stats.ttest_ind(means[arm], means[~arm])
+        effect = fit.coefficients["condition"]
+        assert fit.tau2 > 0 and fit.df == ref.df == 58
+        assert effect.estimate == pytest.approx(means[arm].mean() - means[~arm].mean())
+        assert effect.p == pytest.approx(ref.pvalue, rel=1e-6)
+        assert effect.ci95 == pytest.approx(tuple(ref.confidence_interval()), rel=1e-6)
+
+
 def test_analyze_study_on_real_data(mood: pd.DataFrame) -> None:
     data = StudyData(
         mood.trial_id.astype(str).to_numpy(),

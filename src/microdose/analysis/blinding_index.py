@@ -31,10 +31,11 @@ z²/(n + z²)), all 6 correct 0.22 to 1. With no answers the index is **not esti
 BI is the mean of a score per answer (+1 correct, −1 incorrect, 0 don't know), and the
 variance above is that mean's plug-in variance. When one person answers several times
 (daily guesses, several timepoints) the answers are not independent; given ``clusters``,
-the variance is the cluster-robust (sandwich) variance of that mean, which reduces to
-Bang's formula when every cluster holds one answer, and the interval is the Wald interval
-with that SE; if that SE is 0 (every answer alike) the score interval above is used with
-the number of people (clusters) as the sample size.
+the variance is the cluster-robust (sandwich) variance of that mean with the usual
+small-sample factor G/(G − 1) for G people (Cameron & Miller 2015, J Hum Resour 50:317,
+§VI; statsmodels' ``cov_type="cluster"``), and the interval is t on G − 1 degrees of
+freedom with that SE; if that SE is 0 (every answer alike) the score interval above is
+used with the number of people (clusters) as the sample size.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize
+from scipy import optimize, stats
 
 __all__ = ["BangIndex", "bang_index", "bang_index_from_guesses", "score_interval"]
 
@@ -71,10 +72,10 @@ class BangIndex:
         return self.n > 0 and bool(np.isfinite(self.estimate))
 
 
-def _interval(estimate: float, se: float) -> tuple[float, float]:
+def _interval(estimate: float, se: float, critical: float = Z95) -> tuple[float, float]:
     if not np.isfinite(estimate) or not np.isfinite(se):
         return (float("nan"), float("nan"))
-    return (max(-1.0, estimate - Z95 * se), min(1.0, estimate + Z95 * se))
+    return (max(-1.0, estimate - critical * se), min(1.0, estimate + critical * se))
 
 
 def _tango_z(theta: float, correct: float, incorrect: float, n: float) -> float:
@@ -135,11 +136,15 @@ def bang_index(correct: int, incorrect: int, dont_know: int, *, arm: str = "acti
     return BangIndex(arm, estimate, se, interval, n, correct, incorrect, dont_know)
 
 
-def _cluster_se(scores: NDArray[np.float64], clusters: ArrayLike) -> float:
-    """Cluster-robust standard error of the mean of ``scores`` (no small-sample factor)."""
-    _labels, codes = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
+def _cluster_se(scores: NDArray[np.float64], clusters: ArrayLike) -> tuple[float, int]:
+    """Cluster-robust SE of the mean of ``scores`` with the G/(G − 1) factor, and G."""
+    labels, codes = np.unique(np.asarray(clusters, dtype=object).astype(str), return_inverse=True)
+    groups = labels.size
+    if groups < 2:
+        return float("nan"), groups
     sums = np.bincount(codes, weights=scores - scores.mean())
-    return float(np.sqrt(np.sum(sums**2)) / scores.size)
+    factor = groups / (groups - 1)
+    return float(np.sqrt(factor * np.sum(sums**2)) / scores.size), groups
 
 
 def bang_index_from_guesses(
@@ -179,12 +184,14 @@ def _arm_index(
         return base
     scores = np.where(np.isnan(said), 0.0, np.where(said == right, 1.0, -1.0))
     who = np.asarray(clusters, dtype=object)[mask]
-    se = _cluster_se(scores, who)
+    se, people = _cluster_se(scores, who)
     if se > 0:
-        interval = _interval(base.estimate, se)
-        method = "Bang blinding index (Bang, Ni & Davis 2004), cluster-robust SE, Wald 95% CI"
+        interval = _interval(base.estimate, se, float(stats.t.ppf(0.975, people - 1)))
+        method = (
+            "Bang blinding index (Bang, Ni & Davis 2004), cluster-robust SE (G/(G−1) factor), "
+            f"95% CI from t on {people - 1} df"
+        )
     else:
-        people = len(set(who.astype(str).tolist()))
         interval = score_interval(correct * people / base.n, incorrect * people / base.n, people)
         method = "Bang blinding index, every answer alike: score 95% CI (Tango 1998) on the people"
     return BangIndex(arm, base.estimate, se, interval, base.n, correct, incorrect, unsure, method)
