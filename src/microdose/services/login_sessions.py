@@ -12,12 +12,19 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
+from microdose.domain.roles import Role
+from microdose.services.actor import Actor
 from microdose.store.base import utcnow
+from microdose.store.models import Person
 from microdose.store.service_models import AccountRow, LoginSessionRow
+
+#: a query over accounts (of any columns)
+_Query = TypeVar("_Query", bound=Select[*tuple[Any, ...]])
 
 #: how long a login lasts
 LIFETIME = timedelta(hours=12)
@@ -52,23 +59,46 @@ def start(
     return Started(token, row.expires_at)
 
 
+def _live(query: _Query, token: str, now: datetime | None) -> _Query:
+    """``query`` (over accounts) kept to the enabled account of a live session token."""
+    return query.join(LoginSessionRow, LoginSessionRow.account_id == AccountRow.id).where(
+        LoginSessionRow.token_sha256 == digest(token),
+        LoginSessionRow.revoked_at.is_(None),
+        LoginSessionRow.expires_at > (now or utcnow()),
+        AccountRow.disabled.is_(False),
+    )
+
+
 def resolve(
     *, session: Session, token: str | None, now: datetime | None = None
 ) -> AccountRow | None:
     """The enabled account of a live session token, else None."""
     if not token or len(token) > 128:
         return None
-    query = (
-        select(AccountRow)
-        .join(LoginSessionRow, LoginSessionRow.account_id == AccountRow.id)
-        .where(
-            LoginSessionRow.token_sha256 == digest(token),
-            LoginSessionRow.revoked_at.is_(None),
-            LoginSessionRow.expires_at > (now or utcnow()),
-            AccountRow.disabled.is_(False),
-        )
+    return session.scalars(_live(select(AccountRow), token, now)).first()
+
+
+def resolve_actor(
+    *, session: Session, token: str | None, now: datetime | None = None
+) -> tuple[Actor, bool] | None:
+    """The actor of a live session token (as :func:`resolve` finds its account) and
+    whether the account's person still exists, in one query; None without a live login.
+
+    Only columns are read (no account or person row is loaded): the write that resolves
+    its login in its own transaction (the check-in POST) needs nothing more.
+    """
+    if not token or len(token) > 128:
+        return None
+    query = _live(
+        select(AccountRow.role, AccountRow.id, AccountRow.person_id, AccountRow.email,
+               Person.id).outerjoin(Person, Person.id == AccountRow.person_id),
+        token, now,
     )
-    return session.scalars(query).first()
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    role, account_id, person_id, email, person_found = found
+    return Actor(Role(role), account_id, person_id, email), person_found is not None
 
 
 def end(*, session: Session, token: str | None, now: datetime | None = None) -> bool:

@@ -17,7 +17,7 @@ from microdose.web.platform.deps import (
 )
 from microdose.web.platform.group_commit import write as write_grouped
 from microdose.web.platform.idempotency import prepare, respond
-from microdose.web.platform.lean_route import LeanJsonRoute
+from microdose.web.platform.lean_route import DeferredLoginRoute, deferred_login
 from microdose.web.schemas.convert import checkin_public
 from microdose.web.schemas.journal import (
     CheckinCreate,
@@ -49,11 +49,13 @@ async def create_checkin(
         path=request.url.path if keyed else "",
         payload=body.model_dump(mode="json") if keyed else None,
         by_id=work,
+        login=deferred_login(request),  # a bearer token is resolved in the write (lean_route)
     )
     return respond(await write_grouped(request.app, job))
 
 
-# the daily hot path: FastAPI documents and guards it, a lean handler serves it (lean_route)
+# the daily hot path: FastAPI documents and guards it, a lean handler serves it, and on
+# the service (PostgreSQL) its bearer token is resolved in the write's transaction (lean_route)
 router.add_api_route(
     "/checkins",
     create_checkin,
@@ -62,7 +64,7 @@ router.add_api_route(
     response_model=CheckinPublic,
     responses={200: {"model": CheckinPublic, "description": "The day's check-in was updated"}},
     tags=["check-ins"],
-    route_class_override=LeanJsonRoute,
+    route_class_override=DeferredLoginRoute,
 )
 
 

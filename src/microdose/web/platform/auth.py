@@ -5,7 +5,9 @@ live login session: the ``md_session`` cookie for pages, ``Authorization: Bearer
 for the API. :func:`microdose.web.platform.deps.require_api_login` (and the page variant) resolve
 the token once per request and put the :class:`~microdose.services.access.Actor` into a
 context variable, which the request's thread-pool work inherits; ``WebState.person``
-then answers with the actor's own person.
+then answers with the actor's own person. (The check-in POST on PostgreSQL resolves a
+bearer token inside its write's transaction instead: see
+:mod:`microdose.web.platform.lean_route`.)
 
 Every successful login (page or API) also sets a **device cookie** (``md_device``): the
 account's id and a random id, signed with the server's secret key. Presented with a later
@@ -56,6 +58,9 @@ class TooManyAttempts(MicrodoseError):
         )
         self.retry_after = retry_after
 
+
+#: what an API request without a live login is told (401), wherever its login is resolved
+API_LOGIN_FIRST = "log in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>"
 
 #: the actor of the current request (service mode), set by the login dependencies
 CURRENT_ACTOR: ContextVar[Actor | None] = ContextVar("microdose_actor", default=None)

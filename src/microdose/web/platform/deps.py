@@ -19,7 +19,12 @@ from microdose.domain.errors import MicrodoseError
 from microdose.services.access import Actor
 from microdose.store.models import Person
 from microdose.store.timing import queued
-from microdose.web.platform.auth import CURRENT_ACTOR, LoginRequired, request_token
+from microdose.web.platform.auth import (
+    API_LOGIN_FIRST,
+    CURRENT_ACTOR,
+    LoginRequired,
+    request_token,
+)
 from microdose.web.platform.idempotency import HEADER, KEY_PATTERN
 from microdose.web.platform.security import SESSION_COOKIE, SecurityConfig
 from microdose.web.platform.state import WebState
@@ -137,9 +142,7 @@ async def require_api_login(request: Request, state: StateDep) -> None:
     check_origin(request)
     if state.service:
         if await _service_actor(request, state) is None:
-            raise LoginRequired(
-                "log in first: POST /api/v1/auth/login, then send Authorization: Bearer <token>"
-            )
+            raise LoginRequired(API_LOGIN_FIRST)
         return
     if state.security.login_required and not await _logged_in(request, state.security):
         raise LoginRequired("log in first: send Authorization: Bearer <passphrase>")

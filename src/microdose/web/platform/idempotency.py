@@ -7,6 +7,12 @@ already stored finds it at the start of its own transaction and replays it. A co
 retry blocks on the unique (person, key) index until the first transaction ends; it then
 fails with an integrity error, and the stored response is read back and replayed. Reusing
 a key for a different request is an error (422), as in the IETF ``Idempotency-Key`` draft.
+
+A job may carry its request's :class:`Login` (service mode on PostgreSQL, for the routes
+that opt in: see :mod:`microdose.web.platform.lean_route`): the bearer token is then resolved
+first in the write's own transaction, before the key is looked up, instead of in a
+transaction (and a thread hop) of its own; no live login is the API's 401, and nothing
+is written.
 """
 
 from __future__ import annotations
@@ -26,10 +32,13 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse
 
 from microdose.domain.errors import Conflict, InvalidInput
+from microdose.services import login_sessions
+from microdose.services.access import Actor
 from microdose.store.base import utcnow
 from microdose.store.models import Person
 from microdose.store.web_models import IdempotencyRow
-from microdose.web.platform.state import WebState
+from microdose.web.platform.auth import API_LOGIN_FIRST, CURRENT_ACTOR, LoginRequired
+from microdose.web.platform.state import WebState, own_person_id
 
 HEADER = "Idempotency-Key"
 #: a key: 1–255 visible ASCII characters (a UUID is the usual choice)
@@ -69,9 +78,23 @@ def fingerprint(method: str, path: str, payload: Any) -> str:
     return hashlib.sha256(f"{method} {path}\n{canonical}".encode()).hexdigest()
 
 
+@dataclass
+class Login:
+    """A request's bearer token, to be resolved in its write's transaction (service mode).
+
+    ``resolved`` once the transaction looked the token up; ``actor`` is who it found (None:
+    no live login). The request's handler hands the actor to the event loop's side.
+    """
+
+    token: str
+    actor: Actor | None = None
+    resolved: bool = False
+
+
 @dataclass(frozen=True)
 class Job:
-    """One POST, ready to run in a transaction: its key, what it asks for, and its work."""
+    """One POST, ready to run in a transaction: its key, what it asks for, and its work
+    (and the login to resolve first, when its request's login was deferred)."""
 
     key: str | None
     method: str
@@ -79,18 +102,21 @@ class Job:
     digest: str
     work: Work | IdWork
     by_id: bool = False
+    login: Login | None = None
 
 
 def prepare(*, key: str | None, method: str, path: str, payload: Any,
-            work: Work | None = None, by_id: IdWork | None = None) -> Job:
+            work: Work | None = None, by_id: IdWork | None = None,
+            login: Login | None = None) -> Job:
     """Check the ``Idempotency-Key`` and fingerprint the request (only when keyed); the
-    work takes the person (``work``) or only the person's id (``by_id``)."""
+    work takes the person (``work``) or only the person's id (``by_id``); ``login``, when
+    given, is resolved first in the work's transaction."""
     key = check_key(key)
     digest = fingerprint(method, path, payload) if key is not None else ""
     if by_id is not None:
-        return Job(key, method, path, digest, by_id, by_id=True)
+        return Job(key, method, path, digest, by_id, by_id=True, login=login)
     assert work is not None, "prepare needs work or by_id"
-    return Job(key, method, path, digest, work)
+    return Job(key, method, path, digest, work, login=login)
 
 
 def _stored(state: WebState, key: str) -> IdempotencyRow | None:
@@ -140,11 +166,13 @@ def run_in(session: Session, state: WebState, job: Job) -> Outcome:
     """Do ``job`` inside ``session``'s open transaction; the caller commits.
 
     A key already stored for this person is replayed (nothing is written); otherwise the
-    key is claimed first, the work done, and the response stored with the claim.
+    key is claimed first, the work done, and the response stored with the claim. A job's
+    deferred login is resolved before anything else (:func:`log_in`).
     """
     person: Person | None = None
+    own = log_in(session, job.login) if job.login is not None else None
     if job.by_id:
-        person_id = state.person_id(session)
+        person_id = own if own is not None else state.person_id(session)
     else:
         person = state.person(session)
         # the identity map holds rows weakly: keep the person for the rest of the
@@ -172,6 +200,25 @@ def run_in(session: Session, state: WebState, job: Job) -> Outcome:
         claim.status_code, claim.body = status, body
         session.flush()
     return Outcome(status, body)
+
+
+def log_in(session: Session, login: Login) -> uuid.UUID:
+    """Resolve a deferred login inside the write's transaction; the id of the actor's own
+    person, found by the same query (the work needs no ``session.get`` of it).
+
+    No live login raises the API's :class:`LoginRequired` (401), an account without a
+    journal ``AccessDenied`` (403), a journal that is gone ``NotFound`` (404): what the
+    login dependency and ``WebState.person`` answer when the login is resolved apart. The
+    actor is also set for the rest of this thread's work (``WebState.person``).
+    """
+    found = login_sessions.resolve_actor(session=session, token=login.token)
+    login.resolved = True
+    if found is None:
+        raise LoginRequired(API_LOGIN_FIRST)
+    actor, person_found = found
+    login.actor = actor
+    CURRENT_ACTOR.set(actor)
+    return own_person_id(actor, person_found)
 
 
 def _do(job: Job, session: Session, whom: Person | uuid.UUID) -> tuple[int, dict[str, Any]]:

@@ -17,6 +17,20 @@ extension point). That handler does, in this order, what FastAPI's would:
 and answers a failure with the same ``RequestValidationError`` (``loc`` starting with
 ``"body"`` or ``"header"``), so the app's handler turns it into the same problem+json.
 ``tests/web/test_web_lean_route.py`` holds the two handlers side by side on many inputs.
+
+**Deferred login.** A route of class :class:`DeferredLoginRoute` (the check-in POST) skips
+step 1 for a bearer token in service mode on PostgreSQL: its endpoint hands the token
+(:func:`deferred_login`) to its write's job, which resolves it first in the write's own
+transaction (:func:`~microdose.web.platform.idempotency.log_in`) — one transaction and one
+thread hop per check-in instead of two. The answers stay the same: when the header or
+the body is invalid, or the endpoint fails before its write looked the token up, the
+login is resolved the usual way first, so a request without a live login is still told
+401 before anything else; no live login in the write's transaction is the same 401, and
+nothing is written. The actor found is set for the request (``request.state.actor``, the
+``CURRENT_ACTOR`` context variable) on the event loop's side after the write, as the
+login dependency would have. Session cookies (and their ``Origin`` checks), SQLite (its
+group commit, :mod:`microdose.web.platform.group_commit`) and personal journals take
+the usual path.
 """
 
 from __future__ import annotations
@@ -35,8 +49,10 @@ from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from microdose.web.platform.auth import CURRENT_ACTOR
 from microdose.web.platform.deps import require_api_login, web_state
-from microdose.web.platform.idempotency import HEADER, KEY_PATTERN
+from microdose.web.platform.idempotency import HEADER, KEY_PATTERN, Login
+from microdose.web.platform.state import WebState
 
 #: what the endpoint of a lean route is called with: body=, request=, key=
 PARAMETERS = ("body", "request", "key")
@@ -50,22 +66,86 @@ class LeanJsonRoute(APIRoute):
     """An ``APIRoute`` for ``async def endpoint(body: Model, request: Request, key:
     IdempotencyKey = None)`` on a router whose only dependency is the API's login."""
 
+    #: whether a bearer token's login may be resolved in the endpoint's write (see the
+    #: module): only for an endpoint that hands :func:`deferred_login` to its job
+    defer_login = False
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         model = _body_model(self)
         endpoint = self.endpoint
+        defer = self.defer_login
 
         async def handle(request: Request) -> Response:
             raw = await _json_body(request)  # FastAPI reads the body before anything else
-            await require_api_login(request, web_state(request))
+            state = web_state(request)
+            login = _deferrable(request, state) if defer else None
+            if login is None:
+                await require_api_login(request, state)
             key, key_errors = _key(_header(request, _HEADER_NAME))
             body, body_errors = _validated(model, raw)
             if key_errors or body_errors:  # reported together, header first, as FastAPI does
+                if login is not None:  # a request without a login is told 401 first
+                    await require_api_login(request, state)
                 raise RequestValidationError([*key_errors, *body_errors], body=raw)
-            response = await endpoint(body=body, request=request, key=key)
+            if login is None:
+                response = await endpoint(body=body, request=request, key=key)
+            else:
+                response = await _with_deferred_login(endpoint, request, state, login,
+                                                      body=body, key=key)
             assert isinstance(response, Response)
             return response
 
         return handle
+
+
+class DeferredLoginRoute(LeanJsonRoute):
+    """A :class:`LeanJsonRoute` whose endpoint resolves a bearer token's login in its write
+    (service mode on PostgreSQL): ``prepare(..., login=deferred_login(request))``."""
+
+    defer_login = True
+
+
+def deferred_login(request: Request) -> Login | None:
+    """The login a :class:`DeferredLoginRoute` left for the endpoint's write to resolve;
+    None when it was resolved already (the endpoint then writes as usual)."""
+    login = getattr(request.state, "deferred_login", None)
+    assert login is None or isinstance(login, Login)
+    return login
+
+
+def _deferrable(request: Request, state: WebState) -> Login | None:
+    """The bearer token of a service's request on PostgreSQL, whose login may wait for the
+    write; None: resolve it now (a cookie, no token, SQLite, a personal journal).
+
+    ``check_origin`` passes every request with a bearer token, so skipping it changes
+    nothing.
+    """
+    if not state.service or state.engine.dialect.name == "sqlite":
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return Login(token.strip())  # as ``request_token`` reads it
+
+
+async def _with_deferred_login(endpoint: Callable[..., Any], request: Request,
+                               state: WebState, login: Login, **arguments: Any) -> Any:
+    """Call ``endpoint`` with ``login`` left to its write; then set the actor it found."""
+    request.state.deferred_login = login
+    try:
+        response = await endpoint(request=request, **arguments)
+    except Exception:
+        if not login.resolved:  # failed before its write: 401 comes first, as without
+            await require_api_login(request, state)
+        raise
+    finally:
+        if login.resolved:
+            CURRENT_ACTOR.set(login.actor)
+            request.state.actor = login.actor
+    if not login.resolved:
+        raise RuntimeError(f"{request.url.path}: the endpoint of a DeferredLoginRoute "
+                           "answered without resolving the login it was left")
+    return response
 
 
 def _body_model(route: APIRoute) -> type[BaseModel]:

@@ -118,9 +118,17 @@ def _own_person(session: Session) -> Person:
     actor = CURRENT_ACTOR.get()
     if actor is None:
         raise LoginRequired("log in first")
+    person = None if actor.person_id is None else session.get(Person, actor.person_id)
+    own_person_id(actor, person is not None)
+    assert person is not None
+    return person
+
+
+def own_person_id(actor: Actor, found: bool) -> uuid.UUID:
+    """The id of ``actor``'s own journal, whose row was ``found``: 403 for an account
+    without a journal, 404 when its person is gone."""
     if actor.person_id is None:
         raise AccessDenied(f"journal: a {actor.role} account has no journal of its own")
-    person = session.get(Person, actor.person_id)
-    if person is None:
+    if not found:
         raise NotFound("journal: not found")
-    return person
+    return actor.person_id
