@@ -74,10 +74,17 @@ HOME: dict[Role, str] = {
 }
 
 
+def bearer_token(request: Request) -> str | None:
+    """What follows ``Bearer `` in the ``Authorization`` header (as sent, not stripped),
+    else None."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def request_token(request: Request) -> str | None:
     """The session token of a request: the bearer token, else the session cookie."""
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
+    token = bearer_token(request)
+    if token is not None:
         return token.strip()
     return request.cookies.get(SESSION_COOKIE)
 

@@ -23,6 +23,7 @@ from microdose.web.platform.auth import (
     API_LOGIN_FIRST,
     CURRENT_ACTOR,
     LoginRequired,
+    bearer_token,
     request_token,
 )
 from microdose.web.platform.idempotency import HEADER, KEY_PATTERN
@@ -83,9 +84,8 @@ IdempotencyKey = Annotated[
 async def _logged_in(request: Request, security: SecurityConfig) -> bool:
     if security.session_valid(request.cookies.get(SESSION_COOKIE)):
         return True
-    auth = request.headers.get("authorization", "")
-    scheme, _, token = auth.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    token = bearer_token(request)
+    if token is None:
         return False
     # Argon2 is slow on purpose: verify off the event loop
     return bool(await run_in_threadpool(security.check_bearer, token))
@@ -120,8 +120,7 @@ def check_origin(request: Request) -> None:
     """
     if request.method not in UNSAFE_METHODS:
         return
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token:
+    if bearer_token(request) is not None:
         return
     site = request.headers.get("sec-fetch-site")
     origin = request.headers.get("origin")

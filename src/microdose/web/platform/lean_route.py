@@ -49,7 +49,7 @@ from pydantic import BaseModel, StringConstraints, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from microdose.web.platform.auth import CURRENT_ACTOR
+from microdose.web.platform.auth import CURRENT_ACTOR, bearer_token
 from microdose.web.platform.deps import require_api_login, web_state
 from microdose.web.platform.idempotency import HEADER, KEY_PATTERN, Login
 from microdose.web.platform.state import WebState
@@ -122,10 +122,8 @@ def _deferrable(request: Request, state: WebState) -> Login | None:
     """
     if not state.service or state.engine.dialect.name == "sqlite":
         return None
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        return None
-    return Login(token.strip())  # as ``request_token`` reads it
+    token = bearer_token(request)
+    return None if token is None else Login(token.strip())  # as ``request_token`` reads it
 
 
 async def _with_deferred_login(endpoint: Callable[..., Any], request: Request,
