@@ -46,7 +46,7 @@ def one_trial(design: Design, effect: float, rng: np.random.Generator) -> tuple[
     u = simulate_units(design, effect, rng)
     result = analyse_outcome(
         "mood", "daily", u.values, u.active, u.block, u.guess, mid=1.0, higher_is_better=True,
-        daily=(u.series, u.condition),
+        daily=(u.series, u.condition, u.day_block),
     )  # fmt: skip
     text = " ".join(
         line or ""

@@ -47,6 +47,7 @@ class Units:
     guess: Array
     series: Array
     condition: Array
+    day_block: Array
 
 
 def _allocation(design: Design, size: int, rng: np.random.Generator) -> NDArray[np.bool_]:
@@ -73,6 +74,8 @@ def simulate_units(design: Design, effect: float, rng: np.random.Generator) -> U
     active = _allocation(design, days.size, rng)
     condition = np.full(length, np.nan)
     condition[days] = active.astype(float)
+    day_block = np.full(length, np.nan)
+    day_block[days] = block
     after = attribute(condition)
     series = (
         5 + ar1(length, rng) + effect * np.nan_to_num(condition)
@@ -81,7 +84,7 @@ def simulate_units(design: Design, effect: float, rng: np.random.Generator) -> U
     values = series[days]
     felt = values + rng.normal(0, 1, values.size) > 5 + effect / 2
     guess = np.where(rng.random(values.size) < UNSURE, np.nan, felt.astype(float))
-    return Units(values, active, block, guess, series, condition)
+    return Units(values, active, block, guess, series, condition, day_block)
 
 
 def covers(ci: tuple[float, float], truth: float) -> bool:

@@ -1,17 +1,15 @@
 """N-of-1 trial statistics: the design-matched effect, the randomisation test and its
-interval, the verdict, the posterior with its prior, the days-after model, the guess model."""
+interval, the verdict, the posterior with its prior, the days-after comparison, the guess model."""
 
 from __future__ import annotations
 
 import itertools
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 from scipy import integrate, stats
-from statsmodels.regression.linear_model import GLSAR
 
 from microdose.analysis.after_dose import after_dose_effect, attribute
 from microdose.analysis.n_of_1 import analyse_outcome, verdict
@@ -216,36 +214,43 @@ def test_posterior_with_the_paired_t_likelihood(estimate: float, se: float, df: 
 
 
 @pytest.mark.parametrize("gap", [False, True])
-def test_days_after_dose_days_match_statsmodels_glsar(gap: bool) -> None:
+def test_days_after_dose_days_are_compared_within_blocks(gap: bool) -> None:
     rng = np.random.default_rng(5)
-    days = 42
-    dose = np.full(days, np.nan)
+    pairs = 8
     every = 4 if gap else 3  # with a gap, the third day after a dose is not attributed
-    dose[0::every] = rng.permutation(np.tile([1.0, 0.0], 8))[: dose[0::every].size]
-    after = attribute(dose)
+    days = 2 * pairs * every
+    dose, block = np.full(days, np.nan), np.full(days, np.nan)
+    first = rng.random(pairs) < 0.5
+    dose_days = np.arange(2 * pairs) * every
+    dose[dose_days] = np.column_stack([first, ~first]).ravel().astype(float)
+    block[dose_days] = np.repeat(np.arange(pairs), 2)
     noise = np.zeros(days)
     for t in range(days):
         noise[t] = (0.5 * noise[t - 1] if t else 0) + rng.normal(0, 1)
-    values = 5 + 0.8 * np.nan_to_num(after) + np.nan_to_num(dose) + noise
+    values = 5 + 0.8 * np.nan_to_num(attribute(dose)) + np.nan_to_num(dose) + noise
     values[[4, 17]] = np.nan  # missed check-ins
-    effect = after_dose_effect(values, dose)
+    values[[dose_days[4] + 1, dose_days[4] + 2]] = np.nan  # block 2 loses one side entirely
+    effect = after_dose_effect(values, dose, block)
     assert effect is not None
-    seen = ~np.isnan(values)
-    on_dose = ~np.isnan(dose)
-    columns = [np.ones(days), on_dose, np.nan_to_num(dose), np.nan_to_num(after),
-               np.arange(days) / 7.0]  # fmt: skip
-    if gap:
-        columns.append(~on_dose & np.isnan(after))
-    X = np.column_stack(columns).astype(float)[seen]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # statsmodels: GLSAR(y, X, rho=1).iterative_fit(maxiter=2) on the check-in days
-        ref = GLSAR(values[seen], X, rho=1).iterative_fit(maxiter=2)
-    assert effect.estimate == pytest.approx(ref.params[3], abs=1e-10)
-    assert effect.se == pytest.approx(ref.bse[3], abs=1e-10)
-    assert effect.ci95 == pytest.approx(tuple(ref.conf_int()[3]), abs=1e-10)
-    assert effect.rho == pytest.approx(ref.model.rho[0], abs=1e-12)
-    assert after_dose_effect(values[:9], dose[:9]) is None  # too few days of each
+    # Independent reference: the days after each envelope listed by hand, per pair, and
+    # scipy.stats.ttest_1samp on the block differences.
+    diffs, on_days, off_days = [], 0, 0
+    for b in range(pairs):
+        sides: dict[float, list[float]] = {1.0: [], 0.0: []}
+        for day in dose_days[2 * b : 2 * b + 2]:
+            later = [d for d in (day + 1, day + 2) if d < days and not np.isnan(values[d])]
+            sides[dose[day]] += [float(values[d]) for d in later]
+        if sides[1.0] and sides[0.0]:
+            diffs.append(np.mean(sides[1.0]) - np.mean(sides[0.0]))
+            on_days, off_days = on_days + len(sides[1.0]), off_days + len(sides[0.0])
+    reference = stats.ttest_1samp(diffs, 0.0)
+    ci = reference.confidence_interval(0.95)
+    assert effect.blocks == len(diffs) == pairs - 1 and effect.df == pairs - 2
+    assert effect.estimate == pytest.approx(np.mean(diffs), abs=1e-12)
+    assert effect.p == pytest.approx(reference.pvalue, abs=1e-12)
+    assert effect.ci95 == pytest.approx((ci.low, ci.high), abs=1e-12)
+    assert (effect.n_active_days, effect.n_placebo_days) == (on_days, off_days)
+    assert after_dose_effect(values[:5], dose[:5], block[:5]) is None  # one block only
 
 
 def test_analyse_outcome_pairs_design_end_to_end() -> None:

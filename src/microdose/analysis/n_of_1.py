@@ -14,7 +14,9 @@ its primary interval, the randomisation 95% interval:
 - ``benefit`` — p ≤ 0.05 and the interval lies wholly on the benefit side of 0 (above 0
   when higher is better, below 0 when lower is better);
 - ``harm`` — p ≤ 0.05 and the interval lies wholly on the other side;
-- ``no_reliable_difference`` — otherwise (the interval includes 0).
+- ``no_reliable_difference`` — otherwise (the interval includes 0, or p > 0.05; a p above
+  0.05 means 0 was not rejected, so the interval, the hull of the shifts not rejected,
+  holds 0).
 
 The guess-adjusted model, the strata and the blinding index never change the verdict:
 the guess is recorded after the capsule and can follow what was felt.
@@ -101,7 +103,7 @@ def analyse_outcome(
     mid: float,
     higher_is_better: bool,
     prior: str = "sceptical",
-    daily: tuple[ArrayLike, ArrayLike] | None = None,
+    daily: tuple[ArrayLike, ArrayLike, ArrayLike] | None = None,
 ) -> OutcomeResult:
     """Everything the report shows about one outcome.
 
@@ -109,9 +111,9 @@ def analyse_outcome(
     ----------
     values, active, block, guess : arrays over the trial's units (dose days or weekly
         scores); ``guess`` 1 = active, 0 = placebo, NaN = unsure or none.
-    daily : (ratings, dose condition), optional
-        The rating on consecutive days and each day's envelope (1 active, 0 placebo, NaN
-        none), for the secondary days-after comparison.
+    daily : (ratings, dose condition, dose block), optional
+        The rating on consecutive days, each day's envelope (1 active, 0 placebo, NaN
+        none) and its block (NaN none), for the secondary days-after comparison.
     """
     v, a = np.asarray(values, dtype=float), np.asarray(active, dtype=bool)
     base = OutcomeResult(name, kind, int(a.sum()), int((~a).sum()), mid, higher_is_better)

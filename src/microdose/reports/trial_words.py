@@ -76,9 +76,9 @@ EXPECTANCY_NOT_ASKED = (
     "when the trial was designed."
 )
 _VERDICT = {
-    "benefit": "a benefit: the whole interval lies on the better side of 0",
-    "harm": "worse on active days: the whole interval lies on the worse side of 0",
-    "no_reliable_difference": "no reliable difference: the interval includes 0",
+    "benefit": "a benefit: the whole randomisation interval lies on the better side of 0",
+    "harm": "worse on active days: the whole randomisation interval lies on the worse side of 0",
+    "no_reliable_difference": "no reliable difference: the randomisation interval includes 0",
     "too_little_data": "too little data to tell",
 }
 
@@ -158,9 +158,22 @@ def outcome_sentence(o: OutcomeResult, *, primary: bool = False) -> str:
     head = (
         f"{label}: active − placebo {_fmt(e.estimate)}, mean of {e.blocks} block differences "
         f"(randomisation 95% interval {interval_text(r.ci95)}, p = {r.p:.3g}; paired t 95% CI "
-        f"{interval_text(e.ci95)}, {e.df} df) — {verdict_words(o)}."
+        f"{interval_text(e.ci95)}, {e.df} df) — {verdict_words(o)}{_t_disagrees(o)}."
     )
     return f"{head} {posterior_sentence(o)}"
+
+
+def _t_disagrees(o: OutcomeResult) -> str:
+    """A clause when the paired t interval excludes 0 but the verdict found no difference."""
+    if o.verdict != "no_reliable_difference" or o.effect is None:
+        return ""
+    low, high = o.effect.ci95
+    if low <= 0 <= high:
+        return ""
+    return (
+        " (the paired t interval, an approximation, excludes 0; the randomisation interval "
+        "decides)"
+    )
 
 
 def after_dose_sentence(o: OutcomeResult) -> str | None:
@@ -169,9 +182,9 @@ def after_dose_sentence(o: OutcomeResult) -> str | None:
     if a is None:
         return None
     return (
-        f"{o.name} on the days after dose days (secondary; trend and AR(1) model): after "
-        f"active − after placebo {_fmt(a.estimate)} (95% CI {interval_text(a.ci95)}; "
-        f"{a.n_active_days} and {a.n_placebo_days} days)."
+        f"{o.name} on the days after dose days (secondary; compared within {a.blocks} "
+        f"blocks): after active − after placebo {_fmt(a.estimate)} (95% CI "
+        f"{interval_text(a.ci95)}, {a.df} df; {a.n_active_days} and {a.n_placebo_days} days)."
     )
 
 

@@ -125,11 +125,12 @@ def _guess_value(checkin: CheckinRow | None) -> float:
 
 def _daily_series(
     session: Session, trial: TrialRow, units: list[Unit]
-) -> tuple[list[CheckinRow | None], list[float]]:
+) -> tuple[list[CheckinRow | None], list[float], list[float]]:
     """Check-ins on every day from the start to the last dose + ``DAYS_AFTER`` (before
-    unblinding), and each day's envelope content (1 active, 0 placebo, NaN none)."""
+    unblinding), each day's envelope content (1 active, 0 placebo, NaN none) and its
+    block (NaN none)."""
     if not units:
-        return [], []
+        return [], [], []
     first, last = trial.start_date, units[-1].day + timedelta(days=DAYS_AFTER)
     query = select(CheckinRow).where(
         CheckinRow.person_id == trial.person_id,
@@ -141,19 +142,25 @@ def _daily_series(
         c.local_date: c for c in session.scalars(query) if cutoff is None or c.updated_at < cutoff
     }
     dose = {u.day: float(u.active) for u in units}
+    block = {u.day: float(u.block) for u in units}
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    return [rows.get(d) for d in days], [dose.get(d, float("nan")) for d in days]
+    nan = float("nan")
+    return [rows.get(d) for d in days], [dose.get(d, nan) for d in days], [
+        block.get(d, nan) for d in days
+    ]
 
 
 def _daily(
-    units: list[Unit], series: tuple[list[CheckinRow | None], list[float]], prior: str
+    units: list[Unit],
+    series: tuple[list[CheckinRow | None], list[float], list[float]],
+    prior: str,
 ) -> list[OutcomeResult]:
     rated = [u for u in units if u.checkin is not None]
     active = np.array([u.active for u in rated], dtype=bool)
     blocks = np.array([u.block for u in rated], dtype=np.int64)
     guess = np.array([_guess_value(u.checkin) for u in rated], dtype=float)
-    checkins, dose_days = series
-    dose = np.array(dose_days, dtype=float)
+    checkins, dose_days, dose_blocks = series
+    dose, dose_block = np.array(dose_days, dtype=float), np.array(dose_blocks, dtype=float)
     results = []
     for name in RATINGS:
         higher, mid, _source = OUTCOMES[name]
@@ -170,7 +177,7 @@ def _daily(
                 mid=mid,
                 higher_is_better=higher,
                 prior=prior,
-                daily=(by_day, dose),
+                daily=(by_day, dose, dose_block),
             )
         )
     return results
