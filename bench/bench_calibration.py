@@ -22,7 +22,7 @@ the prediction interval): ``calibration_series``.
 Targets: coverage 93–97%, type-I error ≤ 5.5%, credited 0%.
 
 Run: ``.venv/bin/python bench/bench_calibration.py [--reps 2000] [--study-reps 1000]
-[--series-reps 400] [--seed 1] [--only personal|studies]``
+[--series-reps 400] [--seed 1] [--only personal|studies|series]``
 """
 
 from __future__ import annotations
@@ -146,14 +146,17 @@ def main() -> None:
     parser.add_argument("--study-reps", type=int, default=1000, help="studies per row")
     parser.add_argument("--series-reps", type=int, default=400, help="N-of-1 series per row")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--only", choices=("personal", "studies"), default=None)
+    parser.add_argument("--only", choices=("personal", "studies", "series"), default=None)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
-    if args.only != "studies":
+    if args.only == "series":
+        print(f"N-of-1 series pooled (8 pairs each): {args.series_reps} series per row")
+        series_table(args.series_reps, rng)
+    if args.only is None or args.only == "personal":
         personal_table(args.reps, rng)
         print()
-    if args.only != "personal":
+    if args.only is None or args.only == "studies":
         studies_tables(args.study_reps, args.series_reps, rng)
     print(f"\n{time.perf_counter() - started:.0f} s")
 

@@ -1,7 +1,9 @@
 """Calibration of a series of N-of-1 trials pooled by random effects (``trial analyze
 --design n-of-1``): the product's modified Hartung–Knapp–Sidik–Jonkman 95% CI of the mean
 effect μ (SE at least the Wald SE) and its p-value at 5% when μ = 0, the Wald interval
-kept beside it, the 95% prediction interval's coverage of a new person's effect, and
+kept beside it, the 95% prediction interval's coverage of a new person's trial result
+(what it predicts: their estimated effect from a trial of the same design) and of their true
+effect θ, and
 whether any sentence credits the guess; for comparison, not in the product, the plain
 (unmodified) HKSJ interval.
 
@@ -17,6 +19,7 @@ import numpy as np
 from calibration_sim import Design, covers, pct, simulate_units
 from scipy import stats
 
+from microdose.analysis.n_of_1 import analyse_outcome
 from microdose.analysis.series import PersonTrial, SeriesResult, analyse_series
 from microdose.reports.series_report import series_dict, series_text
 from microdose.reports.trial_words import credits_the_guess
@@ -33,6 +36,15 @@ def one_series(k: int, tau: float, mu: float, rng: np.random.Generator) -> Serie
         u = simulate_units(DESIGN, mu + tau * rng.normal(), rng)
         trials[f"p{person + 1}"] = PersonTrial(u.values, u.active, u.block, u.guess)
     return analyse_series("mood", trials, mid=1.0, higher_is_better=True)
+
+
+def new_trial_result(theta: float, rng: np.random.Generator) -> float | None:
+    """A new person's trial of the same design, analysed alone: their estimated effect."""
+    u = simulate_units(DESIGN, theta, rng)
+    found = analyse_outcome(
+        "mood", "bench", u.values, u.active, u.block, u.guess, mid=1.0, higher_is_better=True
+    )
+    return found.effect.estimate if found.effect is not None else None
 
 
 def plain_hksj(result: SeriesResult) -> tuple[float, float]:
@@ -58,6 +70,7 @@ def series_rep(k: int, tau: float, mu: float, rng: np.random.Generator) -> dict[
     if pooled is None:  # fewer than 2 estimable effects: nothing pooled, nothing claimed
         return {"pooled": False, "credited": bool(credits_the_guess(text))}
     new_person = mu + tau * rng.normal()
+    new_result = new_trial_result(new_person, rng)
     plain = plain_hksj(result)
     return {
         "pooled": True,
@@ -67,7 +80,8 @@ def series_rep(k: int, tau: float, mu: float, rng: np.random.Generator) -> dict[
         "wald reject": not covers(pooled.ci95_wald, 0.0),
         "plain": covers(plain, mu),
         "plain reject": not covers(plain, 0.0),
-        "prediction": covers(pooled.prediction95, new_person),
+        "prediction": new_result is not None and covers(pooled.prediction95, new_result),
+        "prediction θ": covers(pooled.prediction95, new_person),
         "credited": bool(credits_the_guess(text)),
     }
 
@@ -76,12 +90,15 @@ def series_table(reps: int, rng: np.random.Generator) -> list[str]:
     """Markdown rows: one per (people, τ, μ)."""
     rows = [
         "| people | τ | μ | modified HKSJ CI cover | modified HKSJ p ≤ 0.05 | Wald CI cover | "
-        "Wald excl. 0 | prediction cover (new person) | plain HKSJ cover* | "
-        "plain HKSJ excl. 0* | pooled | credited |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "Wald excl. 0 | prediction cover (new result) | prediction cover (new θ) | "
+        "plain HKSJ cover* | plain HKSJ excl. 0* | pooled | credited |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     print(*rows, sep="\n")
-    keys = ("hksj", "reject", "wald", "wald reject", "prediction", "plain", "plain reject")
+    keys = (
+        "hksj", "reject", "wald", "wald reject", "prediction", "prediction θ", "plain",
+        "plain reject",
+    )  # fmt: skip
     for k, tau, mu in SCENARIOS:
         found = [series_rep(k, tau, mu, rng) for _ in range(reps)]
         pooled = [f for f in found if f["pooled"]]
@@ -89,7 +106,8 @@ def series_table(reps: int, rng: np.random.Generator) -> list[str]:
         credited = pct(sum(f["credited"] for f in found), reps)
         rows.append(
             f"| {k} | {tau:g} | {mu:g} | {c['hksj']} | {c['reject']} | {c['wald']} | "
-            f"{c['wald reject']} | {c['prediction']} | {c['plain']} | {c['plain reject']} | "
+            f"{c['wald reject']} | {c['prediction']} | {c['prediction θ']} | {c['plain']} | "
+            f"{c['plain reject']} | "
             f"{pct(len(pooled), reps)} | {credited} |"
         )
         print(rows[-1], flush=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import statsmodels.api as sm
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
@@ -115,17 +116,37 @@ def test_the_modification_applies_when_q_is_below_one() -> None:
     assert result.ci95 == pytest.approx((1.0 - half, 1.0 + half))
 
 
-def test_prediction_interval_by_higgins_2009() -> None:
+def test_prediction_interval_is_the_wls_prediction_of_one_new_result() -> None:
     y, v = log_risk_ratios()
     result = random_effects(y, v, method="DL")
-    ref = combine_effects(y, v, method_re="dl")  # statsmodels reference for τ², μ, SE
-    # Higgins, Thompson & Spiegelhalter 2009: μ ± t(k − 2) √(τ² + SE²), quantile from scipy
-    half = stats.t.ppf(0.975, 11) * np.sqrt(ref.tau2 + ref.sd_eff_w_re**2)
-    assert result.prediction95 == pytest.approx(
-        (ref.mean_effect_re - half, ref.mean_effect_re + half), rel=1e-10
+    ref = combine_effects(y, v, method_re="dl")  # statsmodels reference for τ²
+    w = 1 / (v + ref.tau2)
+    # statsmodels WLS of the effects on a constant with weights 1/(v + τ²): its scale is
+    # the HKSJ q; the prediction of one new observation of the mean weight Σw/k has the
+    # variance q/w_new + q/Σw = (k + 1)·SE_HK², and its obs_ci is on t with k − 1 df
+    fit = sm.WLS(y, np.ones_like(y), weights=w).fit()
+    frame = fit.get_prediction(np.ones((1, 1)), weights=np.array([w.mean()])).summary_frame(
+        alpha=0.05
     )
+    expected = (frame["obs_ci_lower"].iloc[0], frame["obs_ci_upper"].iloc[0])
+    assert result.prediction95 == pytest.approx(expected, rel=1e-9)
     two = random_effects(y[:2], v[:2], method="DL")
-    assert two.prediction95 == (-np.inf, np.inf)
+    assert all(np.isfinite(two.prediction95))
+
+
+def test_prediction_interval_with_equal_variances_is_the_textbook_one() -> None:
+    """Equal variances: x̄ ± t(k − 1)·s·√(1 + 1/k) (Hahn & Meeker 1991), scipy's t."""
+    y = np.array([0.2, 1.4, -0.3, 0.9, 2.1, 0.6])
+    result = random_effects(y, np.full(6, 0.5))
+    half = stats.t.ppf(0.975, 5) * y.std(ddof=1) * np.sqrt(1 + 1 / 6)
+    assert result.prediction95 == pytest.approx((y.mean() - half, y.mean() + half), rel=1e-9)
+
+
+def test_prediction_interval_never_has_zero_width() -> None:
+    """Every effect the same: no spread to estimate from, the Wald SE stands in."""
+    result = random_effects([1.0, 1.0, 1.0], [0.25, 0.25, 0.25])
+    half = stats.t.ppf(0.975, 2) * np.sqrt(4) * np.sqrt(0.25 / 3)
+    assert result.prediction95 == pytest.approx((1.0 - half, 1.0 + half))
 
 
 def test_hksj_covers_better_than_wald_with_few_people() -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from microdose.reports.series_report import few_people_note
+
 
 def _num(value: float) -> str:
     return f"{value:.2f}"
@@ -43,8 +45,10 @@ def analysis_text(data: dict[str, Any]) -> str:
         lines.append(f"  pooled {_num(p['estimate'])}  95% CI {_num(low)} to {_num(high)}  "
                      f"tau2 {_num(p['tau2'])}  I2 {p['i2']:.0%}  ({p['method']})")
         pi = p["prediction95"]
-        lines.append("  95% prediction interval for a new participant: "
+        lines.append("  95% prediction interval for a new participant's result: "
                      + (f"{_num(pi[0])} to {_num(pi[1])}" if None not in pi else "unbounded"))
+        if few := few_people_note(p["k"]):
+            lines.append(f"  note: {few}")
         lines.append(f"  caveat: {pooled['caveat']}")
     lines += [f"note: {note}" for note in data["notes"]]
     return "\n".join(lines)

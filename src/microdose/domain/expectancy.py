@@ -45,8 +45,11 @@ SETS_STEM = (
 
 #: The six statements, in form order. The wording is adapted for a self-blinded
 #: microdosing trial; it follows the published structure of SETS (Younger et al. 2012,
-#: Clin Trials 9:767): positive and negative expectancy statements alternate, three of each.
-#: It is not the published wording, which this adaptation does not reproduce.
+#: Clin Trials 9:767): three positive and three negative expectancy statements, each
+#: subscale the mean of its three. It is not the published wording, which this adaptation
+#: does not reproduce, and the order is this form's own (positive and negative alternate):
+#: the published form's item order could not be checked here, so the subscales below are
+#: defined by this form's statements, not by the published item numbers.
 SETS_ITEMS: tuple[str, ...] = (
     "I expect that microdosing will improve my mood",  # 1 positive
     "I am worried that the capsules will give me unpleasant side effects",  # 2 negative
@@ -67,8 +70,8 @@ SETS_ANSWER_LABELS: tuple[str, ...] = (
     "Strongly agree",
 )
 
-#: Items of each subscale, 1-based: the positive and negative statements alternate
-#: (Younger et al. 2012, Clin Trials 9:767).
+#: Items of each subscale on this form, 1-based (the statements marked positive and
+#: negative above).
 SETS_POSITIVE_ITEMS: tuple[int, ...] = (1, 3, 5)
 SETS_NEGATIVE_ITEMS: tuple[int, ...] = (2, 4, 6)
 

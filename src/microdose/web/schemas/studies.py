@@ -236,7 +236,8 @@ class PooledPublic(BaseModel):
     ``se``, ``ci95`` and ``p`` are modified Hartung–Knapp–Sidik–Jonkman (SE at least the
     Wald SE; t on ``df`` = k − 1),
     ``se_wald`` and ``ci95_wald`` the normal-theory ones, ``prediction95`` the 95%
-    prediction interval for a new participant (null ends when unbounded, k = 2)."""
+    prediction interval for a new participant's result (their estimated effect, from a
+    trial as precise as the pooled ones' typical one; t on k − 1 df)."""
 
     estimate: float | None
     se: float | None
