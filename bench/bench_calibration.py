@@ -77,8 +77,8 @@ def personal_row(design: Design, effect: float, reps: int, rng: np.random.Genera
         false_verdict += o.verdict in ("benefit", "harm") if effect == 0 else o.verdict == "harm"
         if o.after_dose is not None:
             after_n += 1
-            after_cover += covers(o.after_dose.ci95, effect / 2)
-            after_reject += not covers(o.after_dose.ci95, 0.0)
+            after_cover += covers(o.after_dose.effect.ci95, effect / 2)
+            after_reject += not covers(o.after_dose.effect.ci95, 0.0)
         credited += bool(words.credits_the_guess(text))
     share = 100.0 / reps
     return {

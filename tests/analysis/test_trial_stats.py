@@ -230,8 +230,9 @@ def test_days_after_dose_days_are_compared_within_blocks(gap: bool) -> None:
     values = 5 + 0.8 * np.nan_to_num(attribute(dose)) + np.nan_to_num(dose) + noise
     values[[4, 17]] = np.nan  # missed check-ins
     values[[dose_days[4] + 1, dose_days[4] + 2]] = np.nan  # block 2 loses one side entirely
-    effect = after_dose_effect(values, dose, block)
-    assert effect is not None
+    after = after_dose_effect(values, dose, block)
+    assert after is not None
+    effect = after.effect
     # Independent reference: the days after each envelope listed by hand, per pair, and
     # scipy.stats.ttest_1samp on the block differences.
     diffs, on_days, off_days = [], 0, 0
@@ -249,7 +250,7 @@ def test_days_after_dose_days_are_compared_within_blocks(gap: bool) -> None:
     assert effect.estimate == pytest.approx(np.mean(diffs), abs=1e-12)
     assert effect.p == pytest.approx(reference.pvalue, abs=1e-12)
     assert effect.ci95 == pytest.approx((ci.low, ci.high), abs=1e-12)
-    assert (effect.n_active_days, effect.n_placebo_days) == (on_days, off_days)
+    assert (after.n_active_days, after.n_placebo_days) == (on_days, off_days)
     assert after_dose_effect(values[:5], dose[:5], block[:5]) is None  # one block only
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from microdose.analysis.paired import block_differences, paired_effect
+from microdose.analysis.paired import PairedEffect, block_differences, paired_effect
 
 __all__ = ["DAYS_AFTER", "MIN_BLOCKS", "AfterDoseEffect", "after_dose_effect", "attribute"]
 
@@ -48,14 +48,10 @@ METHOD = (
 
 @dataclass(frozen=True)
 class AfterDoseEffect:
-    """After-active minus after-placebo days, in rating points."""
+    """After-active minus after-placebo days, in rating points: the paired effect of the
+    block differences, the days it counted and how it was compared."""
 
-    estimate: float
-    se: float
-    ci95: tuple[float, float]
-    df: int
-    p: float
-    blocks: int
+    effect: PairedEffect
     n_active_days: int
     n_placebo_days: int
     method: str = METHOD
@@ -100,7 +96,8 @@ def after_dose_effect(
     >>> dose = [1, None, None, 0, None, None, 0, None, None, 1, None, None]
     >>> block = [0, None, None, 0, None, None, 1, None, None, 1, None, None]
     >>> y = [0, 6, 4, 0, 3, 3, 0, 2, 2, 0, 5, 5]
-    >>> after_dose_effect(y, np.array(dose, float), np.array(block, float)).estimate
+    >>> after = after_dose_effect(y, np.array(dose, float), np.array(block, float))
+    >>> after.effect.estimate
     2.5
     """
     y = np.asarray(values, dtype=float)
@@ -112,9 +109,6 @@ def after_dose_effect(
     diffs, kept = block_differences(y[days], after[days] == 1, block[days].astype(np.int64))
     if diffs.size < MIN_BLOCKS:
         return None
-    effect = paired_effect(diffs)
     counted = days & np.isin(block, kept)
     n_on, n_off = int(np.sum(counted & (after == 1))), int(np.sum(counted & (after == 0)))
-    return AfterDoseEffect(
-        effect.estimate, effect.se, effect.ci95, effect.df, effect.p, effect.blocks, n_on, n_off
-    )
+    return AfterDoseEffect(paired_effect(diffs), n_on, n_off)

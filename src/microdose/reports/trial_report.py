@@ -195,14 +195,11 @@ def randomisation_dict(r: SignFlipTest) -> dict[str, Any]:
 
 
 def after_dose_dict(a: AfterDoseEffect) -> dict[str, Any]:
-    """The secondary comparison of the days after active and placebo dose days."""
-    return {
-        "estimate": num(a.estimate),
-        "se": num(a.se),
-        "ci95": _interval(a.ci95),
-        "df": a.df,
-        "p": num(a.p),
-        "blocks": a.blocks,
+    """The secondary comparison of the days after active and placebo dose days: the paired
+    effect's numbers (:func:`effect_dict`), the days counted, then its own method."""
+    data = effect_dict(a.effect)
+    del data["method"]  # the generic paired-t one; this comparison's method comes last
+    return data | {
         "n_active_days": a.n_active_days,
         "n_placebo_days": a.n_placebo_days,
         "method": a.method,

@@ -178,13 +178,13 @@ def _t_disagrees(o: OutcomeResult) -> str:
 
 def after_dose_sentence(o: OutcomeResult) -> str | None:
     """The secondary days-after comparison, when estimated."""
-    a = o.after_dose
-    if a is None:
+    if o.after_dose is None:
         return None
+    a, e = o.after_dose, o.after_dose.effect
     return (
-        f"{o.name} on the days after dose days (secondary; compared within {a.blocks} "
-        f"blocks): after active − after placebo {_fmt(a.estimate)} (95% CI "
-        f"{interval_text(a.ci95)}, {a.df} df; {a.n_active_days} and {a.n_placebo_days} days)."
+        f"{o.name} on the days after dose days (secondary; compared within {e.blocks} "
+        f"blocks): after active − after placebo {_fmt(e.estimate)} (95% CI "
+        f"{interval_text(e.ci95)}, {e.df} df; {a.n_active_days} and {a.n_placebo_days} days)."
     )
 
 

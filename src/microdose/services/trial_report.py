@@ -141,13 +141,11 @@ def _daily_series(
     rows = {
         c.local_date: c for c in session.scalars(query) if cutoff is None or c.updated_at < cutoff
     }
-    dose = {u.day: float(u.active) for u in units}
-    block = {u.day: float(u.block) for u in units}
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     nan = float("nan")
-    return [rows.get(d) for d in days], [dose.get(d, nan) for d in days], [
-        block.get(d, nan) for d in days
-    ]
+    envelope = {u.day: (float(u.active), float(u.block)) for u in units}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    pairs = [envelope.get(d, (nan, nan)) for d in days]
+    return [rows.get(d) for d in days], [c for c, _ in pairs], [b for _, b in pairs]
 
 
 def _daily(
