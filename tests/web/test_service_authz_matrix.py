@@ -149,6 +149,7 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/adverse-events"): _participant(),
     ("GET", "/api/v1/insights"): _participant(),
     ("GET", "/api/v1/trial"): _participant(special={("participant", "own"): NO_TRIAL}),
+    ("GET", "/api/v1/trial/report"): _participant(special={("participant", "own"): NO_TRIAL}),
     # general information: any logged-in account
     ("GET", "/api/v1/evidence"): Row(dict.fromkeys(ALL, OWN)),
     ("GET", "/api/v1/auth/me"): Row(dict.fromkeys(ALL, OWN)),

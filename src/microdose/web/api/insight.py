@@ -1,11 +1,12 @@
-"""JSON API: the journal's analysis (``microdose analyze --json``) and the trial's status."""
+"""JSON API: the journal's analysis (``microdose analyze --json``), the trial's status and
+its report once unblinded (``microdose trial report --json``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from microdose.domain.errors import InvalidInput
 from microdose.services import trials
@@ -64,3 +65,25 @@ def get_trial(session: SessionDep, person: PersonDep) -> dict[str, Any]:
         "unblinded_at": trial.unblinded_at.isoformat() if trial.unblinded_at else None,
         "early": trial.unblinded_early,
     }
+
+
+PriorQuery = Query(
+    "sceptical",
+    max_length=20,
+    description="the prior of the posterior probability of a meaningful benefit: "
+    "sceptical or neutral (never the verdict)",
+)
+
+
+@router.get("/trial/report", response_model=dict[str, Any], tags=["trial"])
+def get_trial_report(
+    session: SessionDep, person: PersonDep, prior: str = PriorQuery
+) -> dict[str, Any]:
+    """The unblinded trial's report: the same document as ``microdose trial report --json``.
+
+    404 without a trial, 409 while it is still blind, 422 for a prior not offered.
+    """
+    from microdose.reports.trial_report import report_dict
+    from microdose.services.trial_report import trial_report
+
+    return report_dict(trial_report(session=session, person_id=person.id, prior=prior))
