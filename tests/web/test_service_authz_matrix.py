@@ -150,6 +150,10 @@ MATRIX: dict[tuple[str, str], Row] = {
     ("GET", "/api/v1/insights"): _participant(),
     ("GET", "/api/v1/trial"): _participant(special={("participant", "own"): NO_TRIAL}),
     ("GET", "/api/v1/trial/report"): _participant(special={("participant", "own"): NO_TRIAL}),
+    ("POST", "/api/v1/trial"): _participant(
+        body=_const({"doses": 12, "start": "2026-03-16", "confirm_past": True})),
+    ("POST", "/api/v1/trial/unblind"): _participant(  # nothing blind to open in the world
+        body=_const({"confirm": "UNBLIND"}), special={("participant", "own"): 409}),
     # general information: any logged-in account
     ("GET", "/api/v1/evidence"): Row(dict.fromkeys(ALL, OWN)),
     ("GET", "/api/v1/auth/me"): Row(dict.fromkeys(ALL, OWN)),

@@ -1,15 +1,13 @@
-"""JSON API: the journal's analysis (``microdose analyze --json``), the trial's status and
-its report once unblinded (``microdose trial report --json``)."""
+"""JSON API: the journal's analysis (``microdose analyze --json``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 
 from microdose.domain.errors import InvalidInput
-from microdose.services import trials
 from microdose.services.people import local_today
 from microdose.store.models import Person
 from microdose.web.api.common import FromDate, ToDate, check_range
@@ -48,42 +46,3 @@ def get_insights(
     check_period(person, start, end)
     result: dict[str, Any] = analyze(session=session, person=person, start=start, end=end).to_dict()
     return result
-
-
-@router.get("/trial", response_model=dict[str, Any], tags=["trial"])
-def get_trial(session: SessionDep, person: PersonDep) -> dict[str, Any]:
-    """Where the current trial stands, never which envelope holds what (404: no trial)."""
-    result = trials.trial_status(session=session, person=person, today=local_today(person))
-    trial = result.trial
-    return {
-        **trials.design_summary(trial, result.blocks),
-        "taken": result.taken,
-        "guesses": result.guesses,
-        "today": result.today.isoformat(),
-        "today_block": result.today_block,
-        "next_dose_day": result.next_dose_day.isoformat() if result.next_dose_day else None,
-        "unblinded_at": trial.unblinded_at.isoformat() if trial.unblinded_at else None,
-        "early": trial.unblinded_early,
-    }
-
-
-PriorQuery = Query(
-    "sceptical",
-    max_length=20,
-    description="the prior of the posterior probability of a meaningful benefit: "
-    "sceptical or neutral (never the verdict)",
-)
-
-
-@router.get("/trial/report", response_model=dict[str, Any], tags=["trial"])
-def get_trial_report(
-    session: SessionDep, person: PersonDep, prior: str = PriorQuery
-) -> dict[str, Any]:
-    """The unblinded trial's report: the same document as ``microdose trial report --json``.
-
-    404 without a trial, 409 while it is still blind, 422 for a prior not offered.
-    """
-    from microdose.reports.trial_report import report_dict
-    from microdose.services.trial_report import trial_report
-
-    return report_dict(trial_report(session=session, person_id=person.id, prior=prior))
