@@ -12,14 +12,18 @@ from tests.trial_support import felt_trial
 from tests.web.conftest import screen_ok
 
 from microdose.reports.trial_report import report_dict
-from microdose.services import trials
 from microdose.services.trial_report import trial_report
 from microdose.store.models import Person
 
 
-def _person(api: TestClient) -> tuple[Session, Person]:
+def _felt(api: TestClient, seed: int) -> Session:
+    """A screened journal with an unblinded trial whose guesses follow the felt effect; the
+    session it was made in (the caller closes it)."""
+    screen_ok(api)
     session = Session(api.app.state.web.engine, expire_on_commit=False)  # type: ignore[attr-defined]
-    return session, session.query(Person).one()
+    felt_trial(session, session.query(Person).one(), seed=seed)
+    session.commit()
+    return session
 
 
 def test_no_trial_is_404_and_a_blind_one_is_409(api: TestClient) -> None:
@@ -27,24 +31,17 @@ def test_no_trial_is_404_and_a_blind_one_is_409(api: TestClient) -> None:
     missing = api.get("/api/v1/trial/report")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith("application/problem+json")
-    session, person = _person(api)
-    with session:
-        start = journal_today() - timedelta(days=2)
-        create = trials.TrialCreate(past_confirmed=True, doses=12, protocol="fadiman",
-                                    start=start, seed=3)  # fmt: skip
-        trials.design_trial(session=session, person=person, create=create)
-        session.commit()
+    start = (journal_today() - timedelta(days=2)).isoformat()
+    body = {"doses": 12, "start": start, "confirm_past": True}
+    assert api.post("/api/v1/trial", json=body).status_code == 201
     blind = api.get("/api/v1/trial/report")
     assert blind.status_code == 409 and "blind" in blind.json()["detail"]
 
 
 def test_the_report_is_the_cli_s_document_with_the_prior_named(api: TestClient) -> None:
-    screen_ok(api)
-    session, person = _person(api)
-    with session:
-        felt_trial(session, person, seed=4)
-        session.commit()
-        expected = {p: report_dict(trial_report(session=session, person_id=person.id, prior=p))
+    with _felt(api, seed=4) as session:
+        person_id = session.query(Person).one().id
+        expected = {p: report_dict(trial_report(session=session, person_id=person_id, prior=p))
                     for p in ("sceptical", "neutral")}  # fmt: skip
     for prior, document in expected.items():
         got = api.get("/api/v1/trial/report", params={"prior": prior})
@@ -61,11 +58,7 @@ def test_the_report_is_the_cli_s_document_with_the_prior_named(api: TestClient) 
 
 
 def test_a_prior_not_offered_is_422_naming_the_field(api: TestClient) -> None:
-    screen_ok(api)
-    session, person = _person(api)
-    with session:
-        felt_trial(session, person, seed=5)
-        session.commit()
+    _felt(api, seed=5).close()
     refused = api.get("/api/v1/trial/report", params={"prior": "optimistic"})
     assert refused.status_code == 422
     body = refused.json()

@@ -188,20 +188,7 @@ def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     with state(ctx).session() as (session, person):
         result = trials.trial_status(session=session, person=person, today=local_today(person))
-        trial = result.trial
-        data = {
-            **trials.design_summary(trial, result.blocks),
-            "taken": result.taken,
-            "taken_by_block": {
-                b.label: result.taken_by_block.get(b.index, 0) for b in result.blocks
-            },
-            "guesses": result.guesses,
-            "today": result.today.isoformat(),
-            "today_block": result.today_block,
-            "next_dose_day": result.next_dose_day.isoformat() if result.next_dose_day else None,
-            "unblinded_at": trial.unblinded_at.isoformat() if trial.unblinded_at else None,
-            "early": trial.unblinded_early,
-        }
+        data = trials.status_dict(result)
     emit(data, as_json, _status_text(data))
 
 

@@ -387,3 +387,20 @@ def design_summary(trial: TrialRow, blocks: Sequence[blinding.Block]) -> dict[st
         "expectancy": trial_expectancy(trial),
         "smallest_possible_p": min(1.0, 2 / 2 ** len(blocks)),
     }
+
+
+def status_dict(result: TrialStatus) -> dict[str, Any]:
+    """``trial status --json`` and ``GET /api/v1/trial``: the design's public facts and the
+    progress (never which envelope holds what)."""
+    trial = result.trial
+    return {
+        **design_summary(trial, result.blocks),
+        "taken": result.taken,
+        "taken_by_block": {b.label: result.taken_by_block.get(b.index, 0) for b in result.blocks},
+        "guesses": result.guesses,
+        "today": result.today.isoformat(),
+        "today_block": result.today_block,
+        "next_dose_day": result.next_dose_day.isoformat() if result.next_dose_day else None,
+        "unblinded_at": trial.unblinded_at.isoformat() if trial.unblinded_at else None,
+        "early": trial.unblinded_early,
+    }

@@ -32,17 +32,7 @@ PriorQuery = Query(
 
 def _status(session: Session, person: Person) -> dict[str, Any]:
     result = trials.trial_status(session=session, person=person, today=local_today(person))
-    trial = result.trial
-    return {
-        **trials.design_summary(trial, result.blocks),
-        "taken": result.taken,
-        "guesses": result.guesses,
-        "today": result.today.isoformat(),
-        "today_block": result.today_block,
-        "next_dose_day": result.next_dose_day.isoformat() if result.next_dose_day else None,
-        "unblinded_at": trial.unblinded_at.isoformat() if trial.unblinded_at else None,
-        "early": trial.unblinded_early,
-    }
+    return trials.status_dict(result)
 
 
 @router.get("/trial", response_model=dict[str, Any], tags=["trial"])
