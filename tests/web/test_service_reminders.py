@@ -295,3 +295,43 @@ def test_a_commit_failing_after_the_send_means_the_email_is_sent_again(
     bodies = {m.get_payload(decode=True).decode() for m in inbox.messages}  # type: ignore[union-attr]
     assert len(bodies) == 1 and "check-in is due" in bodies.pop()  # the same reminder twice
     assert _sent_rows(engine) == 1
+
+
+def _refuse_claims(engine: Engine) -> None:
+    """From now on the database refuses every ``reminder_sent`` insert with an error that
+    is not a unique-key collision (a trigger raising, or selecting from a missing table)."""
+    if engine.dialect.name == "postgresql":
+        statements = [
+            "CREATE FUNCTION refuse_claim() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'claims refused'; END $$",
+            "CREATE TRIGGER refuse_claim BEFORE INSERT ON reminder_sent "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_claim()",
+        ]
+    else:
+        statements = ["CREATE TRIGGER refuse_claim BEFORE INSERT ON reminder_sent "
+                      "BEGIN SELECT * FROM no_such_table; END"]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+
+
+def test_a_claim_the_database_refuses_is_failed_and_the_run_goes_on(
+    service: tuple[TestClient, World], smtp: tuple[Inbox, int],
+) -> None:
+    """A database error while claiming is counted as failed (nothing sent, nothing
+    recorded), the run carries on with the other reminders, and the next run sends them."""
+    client, world = service
+    inbox, port = smtp
+    for who in ("p1", "p2"):
+        assert _put(client, world, who, who, questionnaires={}).status_code == 200
+    engine = client.app.state.web.engine  # type: ignore[attr-defined]
+    config = smtp_config(_settings(port))
+    _refuse_claims(engine)
+    report = send_due(engine=engine, config=config, now=NOON)
+    assert report.failed >= 2 and report.sent == 0  # every claim tried, none raised
+    assert inbox.messages == [] and _sent_rows(engine) == 0
+    on = " ON reminder_sent" if engine.dialect.name == "postgresql" else ""
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TRIGGER refuse_claim{on}"))
+    assert send_due(engine=engine, config=config, now=NOON).sent == report.failed
+    assert sorted(m["To"] for m in inbox.messages)[:2] == ["p1@example.org", "p2@example.org"]

@@ -182,8 +182,9 @@ def _send_one(engine: Engine, client: smtplib.SMTP, config: SmtpConfig, item: _P
               kind: str) -> str:
     """Claim, send and record one reminder in one transaction.
 
-    Returns ``"sent"``; ``"already"`` (another run's claim); ``"failed"`` (the server refused
-    or the connection broke: rolled back, tried again next run); or ``"unrecorded"`` (the
+    Returns ``"sent"``; ``"already"`` (another run's claim); ``"failed"`` (the database
+    refused the claim, or the mail server refused or the connection broke: rolled back,
+    nothing recorded, tried again next run); or ``"unrecorded"`` (the
     server accepted it but the commit failed: the next run sends it again — at least once).
     """
     with Session(engine) as session:  # closing without a commit rolls the claim back
@@ -193,6 +194,11 @@ def _send_one(engine: Engine, client: smtplib.SMTP, config: SmtpConfig, item: _P
             session.flush()  # a concurrent sender's row collides here, before any email
         except IntegrityError:
             return "already"
+        except SQLAlchemyError as exc:  # the database refused the claim: nothing was sent
+            session.rollback()
+            logger.warning("a reminder could not be claimed (%s); the next run tries it "
+                           "again", type(exc).__name__)
+            return "failed"
         try:
             client.send_message(reminder_message(kind=kind, to=item.email, config=config))
         except (smtplib.SMTPException, OSError):
