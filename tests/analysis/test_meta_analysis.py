@@ -139,7 +139,9 @@ def test_prediction_interval_with_equal_variances_is_the_textbook_one() -> None:
     y = np.array([0.2, 1.4, -0.3, 0.9, 2.1, 0.6])
     result = random_effects(y, np.full(6, 0.5))
     half = stats.t.ppf(0.975, 5) * y.std(ddof=1) * np.sqrt(1 + 1 / 6)
-    assert result.prediction95 == pytest.approx((y.mean() - half, y.mean() + half), rel=1e-9)
+    # REML puts τ² at s² − v (q = 1, so the Wald floor and the HKSJ SE agree) up to the
+    # optimiser's tolerance
+    assert result.prediction95 == pytest.approx((y.mean() - half, y.mean() + half), rel=1e-7)
 
 
 def test_prediction_interval_never_has_zero_width() -> None:
@@ -147,6 +149,20 @@ def test_prediction_interval_never_has_zero_width() -> None:
     result = random_effects([1.0, 1.0, 1.0], [0.25, 0.25, 0.25])
     half = stats.t.ppf(0.975, 2) * np.sqrt(4) * np.sqrt(0.25 / 3)
     assert result.prediction95 == pytest.approx((1.0 - half, 1.0 + half))
+
+
+def test_agreeing_effects_do_not_shrink_the_prediction_below_their_sampling_error() -> None:
+    """q < 1 (three effects closer than their SEs allow): the prediction uses the Wald SE,
+    as the modified HKSJ CI does (Knapp & Hartung 2003), so it always contains the CI."""
+    result = random_effects([1.09, 1.05, 0.97], [0.09, 0.08, 0.10])
+    assert result.tau2 == 0.0 and result.se == pytest.approx(result.se_wald)
+    half = stats.t.ppf(0.975, 2) * np.sqrt(4) * result.se_wald
+    assert result.prediction95 == pytest.approx((result.estimate - half, result.estimate + half))
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        k = int(rng.integers(2, 9))
+        found = random_effects(rng.normal(0, 1, k), rng.uniform(0.05, 1, k))
+        assert found.prediction95[0] < found.ci95[0] and found.ci95[1] < found.prediction95[1]
 
 
 def test_hksj_covers_better_than_wald_with_few_people() -> None:

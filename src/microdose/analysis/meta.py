@@ -12,16 +12,17 @@ Med 21:3153; the max(1, ·): Knapp & Hartung 2003, Stat Med 22:2693, Röver, Kna
 liberal in this product's simulations (q < 1 is common with few people); the Wald SE and
 interval are kept beside it. The
 95% prediction interval is for the *result of a new person's trial* (their estimated
-effect, true effect plus their own sampling error) when that trial is as precise as the
-pooled people's typical one: ``μ ± t(k − 1)·√(k + 1)·SE_HK`` with the plain HKSJ SE
-``SE_HK² = q/Σw`` — the weighted least-squares prediction of one new observation of weight
-Σw/k, and with equal variances the textbook ``x̄ ± t(k − 1)·s·√(1 + 1/k)`` (Hahn & Meeker
-1991, Statistical Intervals). The Higgins, Thompson & Spiegelhalter (2009)
-interval ``μ ± t(k − 2)·√(τ² + SE²)`` for the new person's true effect covered 90–91% with
-6 people in this product's simulations, because REML often puts τ² at 0 with few people;
-the interval here covered the new trial's result 93–96% and the new true effect at least
-as often (``bench/bench_calibration.py``). Heterogeneity: Cochran's Q and
-I² = τ²/(τ² + s²) with the "typical" within-study variance
+effect: true effect plus their own sampling error) when that trial is as precise as the
+pooled people's typical one: ``μ ± t(k − 1)·√(k + 1)·SE`` with the CI's own (modified
+HKSJ) SE. Unmodified, that is the weighted least-squares prediction of one new
+observation of weight Σw/k, and with equal variances the textbook
+``x̄ ± t(k − 1)·s·√(1 + 1/k)`` (Hahn & Meeker 1991, Statistical Intervals); the same floor
+as the CI keeps it from being narrower than the people's known sampling error allows when
+their effects happen to agree (q < 1), and makes it always contain the CI. The Higgins,
+Thompson & Spiegelhalter (2009) interval ``μ ± t(k − 2)·√(τ² + SE²)`` for the new
+person's true effect covered 90–91% with 6 people in this product's simulations, because
+REML often puts τ² at 0 with few people (``bench/bench_calibration.py``).
+Heterogeneity: Cochran's Q and I² = τ²/(τ² + s²) with the "typical" within-study variance
 s² = (k − 1)·Σw/((Σw)² − Σw²) (Higgins & Thompson 2002, Stat Med 21:1539), which is
 (Q − df)/Q for the DerSimonian–Laird τ² — the definitions ``metafor::rma`` uses.
 """
@@ -126,7 +127,7 @@ def random_effects(effects: ArrayLike, variances: ArrayLike, method: str = "REML
         df=k - 1,
         se_wald=se,
         ci95_wald=(estimate - z * se, estimate + z * se),
-        prediction95=_prediction(y, v, tau2, estimate, se),
+        prediction95=_prediction(estimate, se_hk, k),
         tau2=tau2,
         i2=float(tau2 / (tau2 + typical)),
         q=q,
@@ -192,19 +193,14 @@ def _plain_hksj_se(y: np.ndarray, v: np.ndarray, tau2: float, estimate: float) -
     return float(np.sqrt(np.sum(w * (y - estimate) ** 2) / ((y.size - 1) * np.sum(w))))
 
 
-def _prediction(
-    y: np.ndarray, v: np.ndarray, tau2: float, estimate: float, se_wald: float
-) -> tuple[float, float]:
+def _prediction(estimate: float, se: float, k: int) -> tuple[float, float]:
     """95% prediction interval for the result of a new person's trial of typical precision.
 
-    ``μ ± t(k − 1)·√(k + 1)·SE_HK``: the variance of (new result − μ) is the new person's
-    τ² + v, estimated as q·k/Σw from the spread of the k results, plus Var(μ) = q/Σw.
-    When every effect is the same (q = 0) the spread estimates nothing and the Wald SE
-    stands in, so the interval is never of zero width.
+    ``μ ± t(k − 1)·√(k + 1)·SE`` with the modified HKSJ SE: the variance of (new result − μ)
+    is the new person's τ² + v, estimated as k·SE², plus Var(μ) = SE². With the CI's SE
+    (never below the Wald SE) it is the CI widened by √(k + 1), so it contains the CI.
     """
-    se_hk = _plain_hksj_se(y, v, tau2, estimate)
-    se = se_hk if se_hk > 0 else se_wald
-    half = float(stats.t.ppf(0.975, y.size - 1)) * float(np.sqrt(y.size + 1)) * se
+    half = float(stats.t.ppf(0.975, k - 1)) * float(np.sqrt(k + 1)) * se
     return (estimate - half, estimate + half)
 
 

@@ -36,8 +36,8 @@ SERIES_CAVEAT = (
 
 #: Up to this many people the pooled interval is conservative. In ``bench/bench_calibration.py``
 #: (docs/trials.md) the modified HKSJ interval over 3 people covered the average effect
-#: 99.7–100% of the time and found an average effect of 1 point in 14–23% of series; over
-#: 6 people it covered 95.8–99.0%.
+#: 99.5–99.9% of the time and found an average effect of 1 point in 15–19% of series; over
+#: 6 people it covered 96.1–97.7%.
 FEW_PEOPLE = 3
 
 
