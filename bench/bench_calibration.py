@@ -136,7 +136,12 @@ def studies_tables(study_reps: int, series_reps: int, rng: np.random.Generator) 
     study_table(study_reps, rng)
     print(f"\nANCOVA, three arms, baseline and covariate: {study_reps} studies per δ")
     ancova_table(study_reps, rng)
-    print(f"\nN-of-1 series pooled (8 pairs each): {series_reps} series per row")
+    print()
+    series_section(series_reps, rng)
+
+
+def series_section(series_reps: int, rng: np.random.Generator) -> None:
+    print(f"N-of-1 series pooled (8 pairs each): {series_reps} series per row")
     series_table(series_reps, rng)
 
 
@@ -151,8 +156,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     started = time.perf_counter()
     if args.only == "series":
-        print(f"N-of-1 series pooled (8 pairs each): {args.series_reps} series per row")
-        series_table(args.series_reps, rng)
+        series_section(args.series_reps, rng)
     if args.only is None or args.only == "personal":
         personal_table(args.reps, rng)
         print()

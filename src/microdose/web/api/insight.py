@@ -5,14 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends
-
 from microdose.domain.errors import InvalidInput
 from microdose.services.people import local_today
 from microdose.store.models import Person
-from microdose.web.api.common import FromDate, ToDate, check_range
-from microdose.web.platform.deps import PersonDep, SessionDep, require_api_login
-from microdose.web.platform.problems import PROBLEM_RESPONSES
+from microdose.web.api.common import FromDate, ToDate, api_router, check_range
+from microdose.web.platform.deps import PersonDep, SessionDep
 
 #: longest period the analysis is asked for (a day-by-day model: keep requests bounded)
 MAX_PERIOD_DAYS = 3660
@@ -26,11 +23,7 @@ def check_period(person: Person, start: dt.date | None, end: dt.date | None) -> 
         raise InvalidInput("from", "the period is longer than 10 years", "at most 3660 days")
 
 
-router = APIRouter(
-    prefix="/api/v1",
-    responses=PROBLEM_RESPONSES,
-    dependencies=[Depends(require_api_login)],
-)
+router = api_router()
 
 
 @router.get("/insights", response_model=dict[str, Any], tags=["insights"])

@@ -68,9 +68,9 @@ def unblind_trial(
     Early unblinding is allowed and marked, with its reason, in every report."""
 
     def work(session: Session, person: Person) -> tuple[int, dict[str, Any]]:
-        done = trials.unblind(session=session, person=person, reason=body.reason,
-                              today=local_today(person))  # fmt: skip
-        return 200, {**_status(session, person), "taken": done.taken, "early": done.early}
+        trials.unblind(session=session, person=person, reason=body.reason,
+                       today=local_today(person))  # fmt: skip
+        return 200, _status(session, person)  # its taken and early are the unblinding's
 
     return write(request, state, key, body.model_dump(mode="json"), work)
 
